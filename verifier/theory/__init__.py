@@ -1,0 +1,1 @@
+"""The paper's mathematics: closed forms (numpy), symbolic statements (sympy), high precision (mpmath)."""
