@@ -1,0 +1,262 @@
+"""The `verifier` command: run, check, report.
+
+Exit codes (ARCHITECTURE.md): 0 ran (whatever the verdicts), 2 bad input, 1 internal error.
+"""
+from __future__ import annotations
+
+import json
+import math
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from .data import DataError
+from .pipeline import Setting, SettingError
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+
+
+class _StepSize(click.ParamType):
+    name = "ALPHA|auto"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)) or value == "auto":
+            return value
+        try:
+            x = float(value)
+        except ValueError:
+            self.fail(f"'{value}' is neither a number nor 'auto'", param, ctx)
+        if not math.isfinite(x) or x <= 0:
+            self.fail(f"step size must be a positive number, got {value}", param, ctx)
+        return x
+
+
+def _constant(ctx, param, values):
+    out = {}
+    for item in values:
+        if "=" not in item:
+            raise click.BadParameter(f"expected NAME=VALUE, got '{item}'")
+        k, v = item.split("=", 1)
+        try:
+            out[k.strip()] = float(v)
+        except ValueError:
+            raise click.BadParameter(f"value of {k} must be a number, got '{v}'") from None
+    return out
+
+
+def _load_config(path):
+    if path is None:
+        return {}
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as exc:
+        raise SettingError(f"--config {path}: cannot read ({exc.strerror})") from None
+    try:
+        if p.suffix == ".toml":
+            import tomllib
+            cfg = tomllib.loads(text)
+        else:
+            cfg = json.loads(text)
+    except Exception as exc:
+        raise SettingError(f"--config {path}: cannot parse ({type(exc).__name__}: {exc})") from None
+    if not isinstance(cfg, dict):
+        raise SettingError(f"--config {path}: expected a table/object of options")
+    known = set(Setting.__dataclass_fields__) | {"data", "step_size"}
+    unknown = sorted(set(cfg) - known)
+    if unknown:
+        raise SettingError(f"--config {path}: unknown option(s) {', '.join(unknown)}")
+    if "data" in cfg:
+        cfg["dataset"] = cfg.pop("data")
+    return cfg
+
+
+def _setting_options(f):
+    opts = [
+        click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
+                     help="JSON or TOML file of options (keys as the long flags, '_' for '-'); flags override it."),
+        click.option("--data", "dataset", default=None,
+                     help="'digits' (default; real, sklearn's digits 0/1), 'synthetic[:n=..,d=..,seed=..]', or a .npz/.csv file."),
+        click.option("--width", type=int, default=None, help="Width m (default 512)."),
+        click.option("--gamma", type=float, default=None, help="gamma in (0, 1) (default 0.1)."),
+        click.option("--step-size", "step_size", type=_StepSize(), default=None,
+                     help="GD step size alpha, or 'auto' = 1/lambda_max(H(0)) (default auto)."),
+        click.option("--steps", type=int, default=None, help="Number of GD steps K (default 200)."),
+        click.option("--seed", type=int, default=None, help="Seed of the A1 initialization (default 0)."),
+        click.option("--backend", type=str, default=None, help="numpy (default) or torch."),
+        click.option("--delta", type=float, default=None, help="Failure probability for c(delta) and widths (default 0.05)."),
+        click.option("--tol", type=float, default=None, help="Relative-residual tolerance of the solves (default 1e-13)."),
+        click.option("--on-parallel", "on_parallel", type=click.Choice(["perturb", "refuse"]), default=None,
+                     help="A2: perturb parallel samples with N(0, 1e-3^2) noise (default) or refuse the data."),
+        click.option("--constant", "hidden", multiple=True, callback=_constant,
+                     help="Set a hidden Omega/O constant, NAME=VALUE (repeatable): C_width_L3.3, C_width_L3.6, C_step_L3.6."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _make_setting(config, **flags) -> Setting:
+    cfg = _load_config(config)
+    hidden = dict(cfg.pop("hidden", {}) or {})
+    hidden.update(flags.pop("hidden") or {})
+    for k, v in flags.items():
+        if v is not None:
+            cfg[k] = v
+    try:
+        s = Setting(**cfg, hidden={k: float(v) for k, v in hidden.items()})
+    except TypeError as exc:
+        raise SettingError(f"bad option: {exc}") from None
+    s.validate()
+    return s
+
+
+def _guard(fn):
+    """Map user errors to one line + exit 2, and anything else to exit 1."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*a, **k):
+        try:
+            return fn(*a, **k)
+        except (DataError, SettingError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:  # a bug, not a user mistake: keep the traceback for the report
+            traceback.print_exc()
+            click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(EXIT_INTERNAL)
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="implicit-verifier")
+def main():
+    """Verify the theorems of Gao et al. (ICLR 2022) on a concrete dataset and network."""
+
+
+@main.command()
+@_setting_options
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Run directory (default reports/<dataset>-m<width>-s<seed>).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@_guard
+def run(config, out, quiet, **flags):
+    """Train by gradient descent and write the verification report."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from .pipeline import run as run_pipeline
+
+    s = _make_setting(config, **flags)
+    if out is None:
+        name = Path(s.dataset).stem if s.dataset.endswith((".npz", ".csv")) else s.dataset.replace(":", "_").replace(",", "_").replace("=", "")
+        out = f"reports/{name}-m{s.width}-s{s.seed}"
+    console = Console(stderr=True)
+    progress = Progress(TextColumn("[bold]GD[/]"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                        TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                        console=console, disable=quiet, transient=False)
+    with progress:
+        task = progress.add_task("gd", total=s.steps + 1, loss="-")
+        summary = run_pipeline(s, out, on_step=lambda k, ev: progress.update(task, advance=1, loss=f"{ev.loss:.4e}"))
+    _print_run_summary(summary, out)
+
+
+def _print_run_summary(summary, out):
+    from rich.console import Console
+    from rich.table import Table
+
+    from .report import fmt, headline
+
+    con = Console()
+    st = summary["setting"]
+    con.print(f"[bold]verifier run[/] {st['dataset']}: n={st['n']} d={st['d']} m={st['width']} gamma={st['gamma']} "
+              f"alpha={fmt(st['step_size'])} steps={st['steps']} seed={st['seed']}")
+    r = summary["run"]
+    con.print(f"loss {fmt(r['initial_loss'])} -> {fmt(r['final_loss'])} in {r['steps_recorded'] - 1} steps "
+              f"({fmt(r['train_seconds'])} s); lambda0 = {fmt(summary['lambda0']['value'])}; "
+              f"c_emp = {fmt(summary['c']['empirical'])}; gamma_max = {fmt(summary['theory']['gamma_max_emp'])}")
+    t = Table(show_lines=False)
+    for col in ("statement", "hypotheses", "conclusion", "verdict"):
+        t.add_column(col)
+    for c in summary["claims"]:
+        h = c["conclusion"]["holds"]
+        color = "red" if c["verdict"] == "counterexample" else ("green" if h else "yellow")
+        t.add_row(c["id"], c["hypotheses_met"], {True: "holds", False: "violated", None: "undecided"}[h],
+                  f"[{color}]{c['verdict']}[/]")
+    con.print(t)
+    for line in headline(summary)[:1]:
+        con.print(line)
+    con.print(f"report: {out}/report.html  (also report.md, summary.json, trajectory.npz, data.npz)")
+
+
+@main.command()
+@_setting_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_guard
+def check(config, as_json, **flags):
+    """Evaluate hypotheses and theory numbers for a setting, without training."""
+    from .pipeline import check as check_pipeline
+
+    s = _make_setting(config, **flags)
+    out = check_pipeline(s)
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    _print_check(out)
+
+
+def _print_check(out):
+    from rich.console import Console
+    from rich.table import Table
+
+    from .report import _theory_rows, fmt
+
+    con = Console()
+    st = out["setting"]
+    con.print(f"[bold]verifier check[/] {st['dataset']}: n={st['n']} d={st['d']} m={st['width']} "
+              f"gamma={st['gamma']} alpha={fmt(st['step_size'])} ({st['step_size_rule']})")
+    t = Table(title="theory numbers")
+    for col in ("quantity", "value", "meaning"):
+        t.add_column(col)
+    for row in _theory_rows(out["theory"]):
+        t.add_row(*row)
+    con.print(t)
+    t = Table(title="hypotheses (hidden constants as shown)")
+    for col in ("statement", "hypothesis", "value", "", "required", "holds"):
+        t.add_column(col)
+    for c in out["claims"]:
+        if c["id"].startswith("L3.6(") and c["id"] != "L3.6(i)":
+            continue
+        cid = "L3.6" if c["id"] == "L3.6(i)" else c["id"]
+        for h in c["hypotheses"]:
+            mark = {True: "[green]yes[/]", False: "[red]NO[/]", None: "[yellow]undecided[/]"}[h["holds"]]
+            t.add_row(cid, h["name"], fmt(h["value"]), h["relation"], fmt(h["required"]), mark)
+    con.print(t)
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@_guard
+def report(run_dir):
+    """Rebuild report.md / report.html of a run directory from its summary.json and trajectory.npz."""
+    from .report import write_report
+
+    p = Path(run_dir)
+    for f in ("summary.json", "trajectory.npz"):
+        if not (p / f).is_file():
+            raise SettingError(f"{run_dir}: not a run directory (missing {f})")
+    write_report(p)
+    click.echo(f"wrote {p}/report.md and {p}/report.html")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,46 @@
+"""Parameters of the implicit network (SPEC §1) and the A1 initialization."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..numerics import relu
+
+__all__ = ["Params", "init_params", "features"]
+
+
+@dataclass
+class Params:
+    """A in R^{m x m}, W in R^{m x d}, u, v in R^m (all four are trained)."""
+    A: np.ndarray
+    W: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+
+    @property
+    def m(self) -> int:
+        return int(self.A.shape[0])
+
+    def copy(self) -> "Params":
+        return Params(self.A.copy(), self.W.copy(), self.u.copy(), self.v.copy())
+
+
+def init_params(m: int, d: int, seed: int) -> Params:
+    """A1: A_ij, W_ij ~ N(0, 1); u_i, v_i ~ uniform{-1, +1}.
+
+    Drawn from numpy's default_rng(seed) in the order A (m x m), W (m x d), u, v, each row-major;
+    the signs as 2*integers(0, 2) - 1. This order is part of the reproducibility contract.
+    """
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((m, m))
+    W = rng.standard_normal((m, d))
+    u = 2.0 * rng.integers(0, 2, size=m) - 1.0
+    v = 2.0 * rng.integers(0, 2, size=m) - 1.0
+    return Params(A, W, u, v)
+
+
+def features(X: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Phi = sigma(X W^T)/sqrt(m) (eq. 2, rows = samples) and E = sigma'(X W^T) as 0/1."""
+    pre = X @ W.T
+    return relu(pre) / np.sqrt(W.shape[0]), (pre > 0).astype(np.float64)

@@ -1,0 +1,128 @@
+"""Reports of a run directory: report.md (+ figures/*.png) and a self-contained report.html.
+
+Everything is rebuilt from DIR/summary.json and DIR/trajectory.npz alone, so `write_report(DIR)`
+regenerates the report of any finished or interrupted run.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from ..theory.numbers import envelopes
+from .figures import make_figures
+
+__all__ = ["write_report", "headline", "fmt"]
+
+
+def fmt(x) -> str:
+    if x is None:
+        return "n/a"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, str):
+        return x
+    x = float(x)
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0:
+        return "0"
+    if 1e-3 <= abs(x) < 1e5:
+        return f"{x:.6g}"
+    return f"{x:.4e}"
+
+
+def _yesno(h):
+    return "yes" if h is True else ("NO" if h is False else "undecided")
+
+
+def _cls(h):
+    return "yes" if h is True else ("no" if h is False else "und")
+
+
+def headline(summary: dict) -> list[str]:
+    """Counterexamples first, then the tally of verdicts and how the run ended."""
+    claims = summary["claims"]
+    cex = [c for c in claims if c["verdict"] == "counterexample"]
+    lines = []
+    if cex:
+        for c in cex:
+            p = next((p for p in c["conclusion"]["parts"] if p["holds"] is False), {})
+            lines.append(f"COUNTEREXAMPLE to {c['id']}: hypotheses met but '{p.get('description', '')}' is "
+                         f"violated first at step {p.get('first_violation_step', '?')} "
+                         f"(worst relative slack {fmt(p.get('worst_relative_slack'))}).")
+    else:
+        lines.append("No counterexample: no statement has its hypotheses met and its conclusion violated.")
+    tally = {}
+    for c in claims:
+        tally.setdefault(c["verdict"], []).append(c["id"])
+    for v, ids in tally.items():
+        if v != "counterexample":
+            lines.append(f"{v}: {', '.join(ids)}.")
+    if summary["run"].get("stopped_reason"):
+        lines.append(f"The run stopped early at step {summary['run']['stopped_step']}: {summary['run']['stopped_reason']}")
+    return lines
+
+
+_THEORY_ROWS = [
+    ("lambda0", "lambda_min(G_inf), closed form + symmetric eigensolver"),
+    ("norm_X", "||X||_2"),
+    ("c_emp", "max(||A(0)||, ||W(0)||)/sqrt(m): the c every verdict uses"),
+    ("gamma_max_emp", "min{1/2, 1/(4 c_emp)}"),
+    ("r0_norm", "||yhat(0) - y||"),
+    ("width_L3.3", "C n^2/lambda0^2 log(n/delta) (L3.3, T3.1, T3.2 as L3.3 needs)"),
+    ("width_T3.2_printed", "C n^2/lambda0 log(n/delta) (T3.2 as printed)"),
+    ("width_L3.6", "C c^2 n ||X||^2 ||r0||^2/lambda0^3 (L3.5 / L3.6)"),
+    ("step_size_L3.6", "C lambda0/n^2 (L3.6, T3.2)"),
+    ("decay_L3.6", "alpha lambda0/2: the guaranteed factor per step of ||yhat - y||^2 is 1 minus this"),
+    ("radius_R_L3.4", "R = sqrt(m) lambda0/(16 c ||X||^2)"),
+    ("bound_u_L3.6", "32 c sqrt(n)/lambda0 ||r0||"),
+    ("bound_v_L3.6", "16 c sqrt(n)/lambda0 ||r0||"),
+]
+
+
+def _theory_rows(th):
+    rows = [(k, fmt(th[k]), meaning) for k, meaning in _THEORY_ROWS if k in th]
+    cd = th.get("c_delta")
+    if cd:
+        rows.insert(3, ("c_delta", fmt(cd["c"]), f"explicit c with probability >= 1 - delta, delta = {cd['delta']} "
+                        f"(c_A = {fmt(cd['c_A'])}, c_W = {fmt(cd['c_W'])}; {cd['bound']})"))
+        rows.insert(4, ("gamma_max_delta", fmt(th["gamma_max_delta"]), "min{1/2, 1/(4 c_delta)}"))
+    return rows
+
+
+def write_report(run_dir) -> dict:
+    """Write report.md, figures/*.png and report.html from summary.json and trajectory.npz in run_dir."""
+    run_dir = Path(run_dir)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    with np.load(run_dir / "trajectory.npz") as f:
+        traj = {k: f[k] for k in f.files if k not in ("A0", "W0", "u0", "v0")}
+    th = summary["theory"]
+    env = envelopes(th, traj["step"])
+    figs = make_figures(traj, th, env)
+    figdir = run_dir / "figures"
+    figdir.mkdir(exist_ok=True)
+    for name, (_title, png) in figs.items():
+        (figdir / f"{name}.png").write_bytes(png)
+    jenv = Environment(loader=PackageLoader("verifier.report", "templates"), undefined=StrictUndefined,
+                       autoescape=False, trim_blocks=False, lstrip_blocks=False)
+    jenv.filters["md"] = lambda t: str(t).replace("|", "\\|")
+    ctx = {
+        "s": summary, "fmt": fmt, "yesno": _yesno, "cls": _cls,
+        "headline": headline(summary),
+        "counterexamples": any(c["verdict"] == "counterexample" for c in summary["claims"]),
+        "theory_rows": _theory_rows(th),
+        "explicit": summary.get("explicit_constants") or [],
+        "figures": [(n, t) for n, (t, _p) in figs.items()],
+        "figures_b64": [(n, t, base64.b64encode(p).decode("ascii")) for n, (t, p) in figs.items()],
+    }
+    (run_dir / "report.md").write_text(jenv.get_template("report.md.j2").render(**ctx))
+    jenv.autoescape = True
+    (run_dir / "report.html").write_text(jenv.get_template("report.html.j2").render(**ctx))
+    return summary
