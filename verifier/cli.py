@@ -164,9 +164,12 @@ def run(config, out, quiet, **flags):
     progress = Progress(TextColumn("[bold]GD[/]"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                         TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                         console=console, disable=quiet, transient=False)
-    with progress:
-        task = progress.add_task("gd", total=s.steps + 1, loss="-")
-        summary = run_pipeline(s, out, on_step=lambda k, ev: progress.update(task, advance=1, loss=f"{ev.loss:.4e}"))
+    task = progress.add_task("gd", total=s.steps + 1, loss="-")
+    try:  # the bar starts once data and setting have been accepted, so a bad input prints one line only
+        summary = run_pipeline(s, out, on_prepared=lambda pr: progress.start(),
+                               on_step=lambda k, ev: progress.update(task, advance=1, loss=f"{ev.loss:.4e}"))
+    finally:
+        progress.stop()
     _print_run_summary(summary, out)
 
 

@@ -53,17 +53,23 @@ def _rel(new, old) -> float:
     return float(num / den)
 
 
+def _q(gt, A) -> float:
+    return gt * float(np.linalg.norm(A, 2)) if np.all(np.isfinite(A)) else float("inf")
+
+
 def _iterate(step, X0, which, tol, max_iter, q_of):
     X = X0
     res = []
     for it in range(1, max_iter + 1):
-        Xn = step(X)
-        r = _rel(Xn, X)
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected below, not warned
+            Xn = step(X)
+            r = _rel(Xn, X)
         res.append(r)
         X = Xn
         if r <= tol:
             return X, SolveStats(it, r, res)
         if not np.isfinite(r):
+            res[-1] = float("inf")
             break
     stats = SolveStats(len(res), res[-1] if res else float("nan"), res)
     raise SolveError(which, stats, q_of(), tol)
@@ -74,7 +80,7 @@ def solve_forward(A, Phi, gt, Z0=None, *, tol=DEFAULT_TOL, max_iter=DEFAULT_MAX_
     Z0 = np.zeros_like(Phi) if Z0 is None else Z0
     At = gt * A.T
     return _iterate(lambda Z: np.maximum(Z @ At + Phi, 0.0), Z0, "forward (equilibrium)", tol,
-                    max_iter, lambda: gt * float(np.linalg.norm(A, 2)))
+                    max_iter, lambda: _q(gt, A))
 
 
 def solve_adjoint(A, D, u, gt, B0=None, *, tol=DEFAULT_TOL, max_iter=DEFAULT_MAX_ITER):
@@ -82,4 +88,4 @@ def solve_adjoint(A, D, u, gt, B0=None, *, tol=DEFAULT_TOL, max_iter=DEFAULT_MAX
     B0 = np.broadcast_to(u, D.shape).copy() if B0 is None else B0
     gA = gt * A
     return _iterate(lambda B: u + (D * B) @ gA, B0, "adjoint", tol, max_iter,
-                    lambda: gt * float(np.linalg.norm(A, 2)))
+                    lambda: _q(gt, A))

@@ -123,7 +123,8 @@ def train_gd(p0: Params, X: np.ndarray, y: np.ndarray, cfg: TrainConfig, *, on_s
             break
         g = ev.grads
         a = cfg.step_size
-        p = Params(p.A - a * g.A, p.W - a * g.W, p.u - a * g.u, p.v - a * g.v)
+        with np.errstate(over="ignore", invalid="ignore"):
+            p = Params(p.A - a * g.A, p.W - a * g.W, p.u - a * g.u, p.v - a * g.v)
         if not all(np.all(np.isfinite(x)) for x in (p.A, p.W, p.u, p.v)):
             traj.stopped_reason, traj.stopped_step = "parameters became non-finite", k + 1
             break

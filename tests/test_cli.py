@@ -1,0 +1,96 @@
+"""The command line as a user meets it: bad input is one clear line and exit code 2."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from verifier.cli import main
+
+
+def _run(args):
+    return CliRunner().invoke(main, args, catch_exceptions=False)
+
+
+def _npz(tmp_path, X, y):
+    p = tmp_path / "d.npz"
+    np.savez(p, X=X, y=y)
+    return str(p)
+
+
+BAD_DATA = {
+    "nan": (np.array([[1.0, np.nan], [0.0, 1.0]]), np.array([1.0, -1.0])),
+    "inf": (np.array([[1.0, 0.0], [np.inf, 1.0]]), np.array([1.0, -1.0])),
+    "zero_row": (np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([1.0, -1.0])),
+    "length_mismatch": (np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([1.0])),
+    "n_lt_2": (np.array([[1.0, 0.0]]), np.array([1.0])),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DATA))
+@pytest.mark.parametrize("cmd", ["run", "check"])
+def test_bad_data_exit_2_one_line(tmp_path, case, cmd):
+    X, y = BAD_DATA[case]
+    res = _run([cmd, "--data", _npz(tmp_path, X, y), "--width", "8", "--steps", "1"]
+               + (["--out", str(tmp_path / "o")] if cmd == "run" else []))
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.output.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), res.output
+    assert "Traceback" not in res.output
+
+
+def test_non_numeric_csv_and_missing_file(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("1,2,1\n3,oops,-1\n")
+    res = _run(["check", "--data", str(p)])
+    assert res.exit_code == 2 and "non-numeric cell 'oops'" in res.output
+    res = _run(["check", "--data", str(tmp_path / "nope.npz")])
+    assert res.exit_code == 2 and "no such file" in res.output
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--gamma", "1.0"], "--gamma must lie in the open interval (0, 1)"),
+    (["--gamma", "0"], "--gamma must lie in the open interval (0, 1)"),
+    (["--gamma", "-0.5"], "--gamma must lie in the open interval (0, 1)"),
+    (["--width", "0"], "--width must be an integer >= 1"),
+    (["--step-size", "0"], "step size must be a positive number"),
+    (["--step-size", "-1e-3"], "step size must be a positive number"),
+    (["--data", "mnist"], "unknown dataset 'mnist'"),
+    (["--backend", "jax"], "--backend must be 'numpy' or 'torch'"),
+    (["--constant", "C_nope=2"], "unknown hidden constant"),
+])
+def test_invalid_options_exit_2(args, msg):
+    res = _run(["check"] + args)
+    assert res.exit_code == 2, res.output
+    assert msg in res.output
+    assert "Traceback" not in res.output
+
+
+def test_gamma_too_large_for_contraction_is_refused():
+    res = _run(["check", "--data", "synthetic:n=6,d=3", "--width", "50", "--gamma", "0.9"])
+    assert res.exit_code == 2
+    assert "no contraction at initialization" in res.output and "gamma_max" in res.output
+
+
+def test_check_json_has_contract_keys():
+    res = _run(["check", "--data", "synthetic:n=10,d=4", "--width", "32", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["schema"].startswith("verifier.summary/")
+    for key in ("dataset", "n", "d", "width", "gamma", "step_size", "steps", "seed", "backend"):
+        assert key in out["setting"]
+    assert {c["id"] for c in out["claims"]} >= {"L2.2", "L3.6(vi)", "T3.2"}
+
+
+def test_console_script_runs_end_to_end(tmp_path):
+    """The installed `verifier` entry point, as a user runs it."""
+    out = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-m", "verifier.cli", "run", "--data", "synthetic:n=10,d=4",
+                           "--width", "40", "--steps", "5", "--out", str(out), "--quiet"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    for f in ("summary.json", "report.md", "report.html", "data.npz", "trajectory.npz"):
+        assert (out / f).is_file(), f
+    assert "verdict" in proc.stdout
