@@ -12,7 +12,15 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["gaussian_norm_tail", "c_of_delta", "c_empirical"]
+__all__ = ["gaussian_norm_tail", "c_of_delta", "c_empirical", "c_single", "gamma_max", "gamma_train",
+           "c_of_delta_symbolic", "tail_monte_carlo", "TAIL_BOUND_CITATION"]
+
+#: The explicit bound every c(delta) here rests on.
+TAIL_BOUND_CITATION = (
+    "P(||G|| >= sqrt(p) + sqrt(q) + t) <= exp(-t^2/2) for G in R^{p x q} with i.i.d. N(0,1) entries: "
+    "E||G|| <= sqrt(p) + sqrt(q) (Gordon 1985 / Slepian; Davidson & Szarek 2001, Thm II.13) and Gaussian "
+    "concentration with constant 1/2 for the 1-Lipschitz map G -> ||G|| (Tsirelson-Ibragimov-Sudakov 1976; "
+    "Ledoux 2001, eq. 2.35); Vershynin 2018, Thm 7.3.1 for the expectation")
 
 
 def gaussian_norm_tail(rows: int, cols: int, t: float) -> float:
@@ -36,3 +44,65 @@ def c_of_delta(m: int, d: int, delta: float) -> dict:
 def c_empirical(norm_A0: float, norm_W0: float, m: int) -> float:
     """c_emp = max(||A(0)||, ||W(0)||) / sqrt(m): the smallest c the initialization satisfies."""
     return max(norm_A0, norm_W0) / math.sqrt(m)
+
+
+def c_single(rows: int, cols: int, delta: float, m: int | None = None) -> float:
+    """Smallest c the tail bound certifies for ONE matrix: P(||G|| > c sqrt(m)) <= delta.
+
+    c = (sqrt(rows) + sqrt(cols) + sqrt(2 log(1/delta))) / sqrt(m), with m = rows by default
+    (A is m x m, W is m x d: c_A = c_single(m, m, delta), c_W = c_single(m, d, delta)).
+    """
+    if not 0.0 < delta < 1.0:
+        raise ValueError(f"delta must lie in (0, 1), got {delta}")
+    m = rows if m is None else m
+    return (math.sqrt(rows) + math.sqrt(cols) + math.sqrt(2.0 * math.log(1.0 / delta))) / math.sqrt(m)
+
+
+def gamma_max(c: float) -> float:
+    """The theorems' condition 0 < gamma <= min{1/2, 1/(4c)} (L3.5, L3.6, T3.1, T3.2), as a function of c."""
+    if c <= 0:
+        raise ValueError(f"c must be positive, got {c}")
+    return min(0.5, 1.0 / (4.0 * c))
+
+
+def gamma_train(c: float, gamma0: float = 0.5) -> float:
+    """gamma = min{gamma0, gamma0/(2c)}: keeps (gamma/sqrt(m)) ||A|| <= gamma0 while ||A|| <= 2c sqrt(m) (L2.2)."""
+    if not 0.0 < gamma0 < 1.0:
+        raise ValueError(f"gamma0 must lie in (0, 1), got {gamma0}")
+    return min(gamma0, gamma0 / (2.0 * c))
+
+
+def c_of_delta_symbolic():
+    """(symbols, c_A, c_W) as sympy expressions in m, d, delta (union bound, delta/2 each)."""
+    import sympy as sp
+    m, d, delta = sp.symbols("m d delta", positive=True)
+    t = sp.sqrt(2 * sp.log(2 / delta))
+    c_A = (2 * sp.sqrt(m) + t) / sp.sqrt(m)
+    c_W = (sp.sqrt(m) + sp.sqrt(d) + t) / sp.sqrt(m)
+    return (m, d, delta), c_A, c_W
+
+
+def tail_monte_carlo(rows: int, cols: int, delta: float, trials: int = 200, seed: int = 0,
+                     m: int | None = None) -> dict:
+    """Monte Carlo check that P(||G|| > c(delta) sqrt(m)) <= delta for Gaussian rows x cols matrices.
+
+    Reports the exceedance count, the empirical rate, its exact (Clopper-Pearson) one-sided 99% upper
+    confidence limit, and the empirical c (max over trials of ||G||/sqrt(m)) next to c(delta).
+    """
+    from scipy import stats
+
+    import numpy as np
+
+    m = rows if m is None else m
+    c = c_single(rows, cols, delta, m)
+    rng = np.random.default_rng(seed)
+    norms = np.array([np.linalg.norm(rng.standard_normal((rows, cols)), 2) for _ in range(trials)])
+    ratio = norms / math.sqrt(m)
+    k = int(np.sum(ratio > c))
+    upper = 1.0 if k == trials else float(stats.beta.ppf(0.99, k + 1, trials - k))
+    return {"rows": rows, "cols": cols, "m": m, "delta": delta, "c_delta": c, "trials": trials,
+            "exceedances": k, "rate": k / trials, "rate_upper_99": upper,
+            "c_empirical_max": float(ratio.max()), "c_empirical_mean": float(ratio.mean()),
+            "consistent": bool(k / trials <= delta or k == 0 or
+                               float(stats.binom.sf(k - 1, trials, delta)) > 0.01),
+            "bound": TAIL_BOUND_CITATION}
