@@ -50,8 +50,10 @@ def test_recorded_losses_match_independent_replay(tmp_path):
                                     "--gamma", "0.2", "--steps", "25", "--seed", "9", "--out", str(out), "--quiet"])
     assert res.exit_code == 0, res.output
     s = json.loads((out / "summary.json").read_text())
-    d = np.load(out / "data.npz")
-    t = np.load(out / "trajectory.npz")
+    with np.load(out / "data.npz") as f:
+        d = dict(f)
+    with np.load(out / "trajectory.npz") as f:
+        t = dict(f)
     ref = _reference_losses(d["X"], d["y"], t["A0"], t["W0"], t["u0"], t["v0"], s["setting"]["gamma"],
                             s["setting"]["step_size"], s["setting"]["steps"])
     assert np.max(np.abs(t["loss"] - ref) / ref) < 1e-8

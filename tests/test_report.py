@@ -32,9 +32,10 @@ def test_summary_contract(run_dir):
     assert [f"L3.6({t})" for t in ("i", "ii", "iii", "iv", "v", "vi")] == [i for i in ids if i.startswith("L3.6")]
     for c in s["claims"]:
         assert {"id", "hypotheses", "conclusion", "verdict"} <= set(c)
-    t = np.load(run_dir / "trajectory.npz")
+    with np.load(run_dir / "trajectory.npz") as f:
+        t = dict(f)
     for key in ("A0", "W0", "u0", "v0", "loss", "lambda_min_G", "contraction", "dist_A", "fwd_iters"):
-        assert key in t.files
+        assert key in t
     assert len(t["loss"]) == s["setting"]["steps"] + 1
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import shlex
 import time
@@ -13,7 +14,10 @@ import numpy as np
 
 from . import __version__
 from .data import Dataset, load_dataset
-from .engine import TrainConfig, evaluate, init_params, train_gd
+from .engine import TrainConfig, evaluate, init_params, train_gd, train_gf
+from .engine.backend import BackendError, get_backend
+from .engine.model import Params
+from .engine.train import NTK_KEYS, TRAJECTORY_KEYS
 from .engine.ntk import ntk_terms
 from .engine.probes import l22_probe
 from .theory.kernel import gram_finite, gram_inf
@@ -21,7 +25,7 @@ from .theory.numbers import HIDDEN_DEFAULTS, run_theory_numbers
 from .theory.randmat import c_empirical
 from proofs_checks.claims import evaluate_claims
 
-__all__ = ["Setting", "SettingError", "run", "check", "SCHEMA"]
+__all__ = ["Setting", "SettingError", "run", "check", "resume", "SCHEMA"]
 
 SCHEMA = "verifier.summary/1"
 
@@ -43,6 +47,14 @@ class Setting:
     tol: float = 1e-13
     on_parallel: str = "perturb"
     hidden: dict = field(default_factory=dict)
+    method: str = "gd"            # gd | gf
+    solver: str = "picard"        # picard | anderson
+    ntk_every: int = 10           # NTK of L3.1 every k records (0: never)
+    device: str = "auto"          # torch: auto | cpu | cuda[:i]
+    dtype: str = "float64"
+    t_final: float | None = None  # gf: integration time (default steps * step size)
+    gf_rtol: float = 1e-6
+    checkpoint_every: int = 10
 
     def validate(self) -> None:
         if not isinstance(self.width, int) or self.width < 1:
@@ -60,8 +72,20 @@ class Setting:
             raise SettingError(f"--tol must lie in (0, 1e-2), got {self.tol}")
         if self.backend not in ("numpy", "torch"):
             raise SettingError(f"--backend must be 'numpy' or 'torch', got '{self.backend}'")
-        if self.backend == "torch":
-            raise SettingError("--backend torch is not available in this version; use --backend numpy")
+        if self.method not in ("gd", "gf"):
+            raise SettingError(f"--method must be 'gd' or 'gf', got '{self.method}'")
+        if self.solver not in ("picard", "anderson"):
+            raise SettingError(f"--solver must be 'picard' or 'anderson', got '{self.solver}'")
+        if not isinstance(self.ntk_every, int) or self.ntk_every < 0:
+            raise SettingError(f"--ntk-every must be an integer >= 0, got {self.ntk_every}")
+        if not isinstance(self.checkpoint_every, int) or self.checkpoint_every < 0:
+            raise SettingError(f"--checkpoint-every must be an integer >= 0, got {self.checkpoint_every}")
+        if self.dtype not in ("float64", "float32"):
+            raise SettingError(f"--dtype must be float64 or float32, got '{self.dtype}'")
+        if self.t_final is not None and not (math.isfinite(self.t_final) and self.t_final > 0):
+            raise SettingError(f"--time must be a positive number, got {self.t_final}")
+        if not 0 < self.gf_rtol < 1:
+            raise SettingError(f"--gf-rtol must lie in (0, 1), got {self.gf_rtol}")
         for k, v in self.hidden.items():
             if k not in HIDDEN_DEFAULTS:
                 raise SettingError(f"unknown hidden constant '{k}' (known: {', '.join(HIDDEN_DEFAULTS)})")
@@ -72,7 +96,12 @@ class Setting:
         parts = ["verifier", "run", "--data", self.dataset, "--width", str(self.width), "--gamma", repr(self.gamma),
                  "--step-size", str(self.step_size), "--steps", str(self.steps), "--seed", str(self.seed),
                  "--backend", self.backend, "--delta", repr(self.delta), "--tol", repr(self.tol),
-                 "--on-parallel", self.on_parallel]
+                 "--on-parallel", self.on_parallel, "--method", self.method, "--solver", self.solver,
+                 "--ntk-every", str(self.ntk_every)]
+        if self.backend == "torch":
+            parts += ["--device", self.device, "--dtype", self.dtype]
+        if self.method == "gf":
+            parts += ["--gf-rtol", repr(self.gf_rtol)] + (["--time", repr(self.t_final)] if self.t_final else [])
         for k, v in sorted(self.hidden.items()):
             parts += ["--constant", f"{k}={v!r}"]
         return " ".join(shlex.quote(p) for p in parts)
@@ -99,26 +128,31 @@ def _to_json(x):
 class Prepared:
     setting: Setting
     data: Dataset
-    params: object
+    params: Params
     theory: dict
     G_inf: np.ndarray
     step_size: float
     step_rule: str
     lambda_max_H0: float
+    backend: object
 
 
 def prepare(s: Setting) -> Prepared:
     """Load data, initialize per A1, evaluate theta(0) and the theory numbers (no training)."""
     s.validate()
+    try:
+        bk = get_backend(s.backend, device=None if s.backend == "numpy" else s.device, dtype=s.dtype)
+    except BackendError as exc:
+        raise SettingError(str(exc)) from None
     ds = load_dataset(s.dataset, on_parallel=s.on_parallel, seed=s.seed)
     p0 = init_params(s.width, ds.d, s.seed)
     q0 = s.gamma * float(np.linalg.norm(p0.A, 2)) / math.sqrt(s.width)
+    c0 = c_empirical(np.linalg.norm(p0.A, 2), np.linalg.norm(p0.W, 2), s.width)
     if q0 >= 1.0:
-        c0 = c_empirical(np.linalg.norm(p0.A, 2), np.linalg.norm(p0.W, 2), s.width)
         raise SettingError(f"gamma = {s.gamma} makes the equilibrium map no contraction at initialization: "
                            f"(gamma/sqrt(m))||A(0)|| = {q0:.6g} >= 1 (L2.2); the theorems need "
                            f"gamma <= gamma_max = min(1/2, 1/(4c)) = {min(0.5, 1 / (4 * c0)):.6g} with c_emp = {c0:.6g}")
-    ev0 = evaluate(p0, ds.X, ds.y, s.gamma, tol=s.tol)
+    ev0 = evaluate(p0, ds.X, ds.y, s.gamma, tol=s.tol, method=s.solver)
     H0 = ntk_terms(ev0, ds.X, s.gamma, p0.v)["H"]
     lam_max_H0 = float(np.linalg.eigvalsh(H0)[-1])
     if s.step_size == "auto":
@@ -126,32 +160,38 @@ def prepare(s: Setting) -> Prepared:
     else:
         alpha, rule = float(s.step_size), "given"
     sq = math.sqrt(s.width)
-    c_emp = c_empirical(np.linalg.norm(p0.A, 2), np.linalg.norm(p0.W, 2), s.width)
     G = gram_inf(ds.X)
-    th = run_theory_numbers(ds.X, m=s.width, gamma=s.gamma, step_size=alpha, c_emp=c_emp,
+    th = run_theory_numbers(ds.X, m=s.width, gamma=s.gamma, step_size=alpha, c_emp=c0,
                             r0_norm=float(np.linalg.norm(ev0.r)), delta=s.delta, hidden=s.hidden, G_inf=G)
     th["c_emp_A"] = float(np.linalg.norm(p0.A, 2)) / sq
     th["c_emp_W"] = float(np.linalg.norm(p0.W, 2)) / sq
-    th["contraction_0"] = s.gamma * th["c_emp_A"]
-    return Prepared(s, ds, p0, th, G, alpha, rule, lam_max_H0)
+    th["contraction_0"] = q0
+    th["method"] = s.method
+    th["t_final"] = _t_final(s, alpha)
+    return Prepared(s, ds, p0, th, G, alpha, rule, lam_max_H0, bk)
+
+
+def _t_final(s: Setting, alpha: float) -> float | None:
+    if s.method != "gf":
+        return None
+    return float(s.t_final) if s.t_final else s.steps * alpha
 
 
 def _setting_dict(pr: Prepared) -> dict:
     s = pr.setting
-    return {"dataset": s.dataset, "n": pr.data.n, "d": pr.data.d, "width": s.width, "gamma": s.gamma,
-            "step_size": pr.step_size, "step_size_rule": pr.step_rule, "steps": s.steps, "seed": s.seed,
-            "backend": s.backend, "delta": s.delta, "tol": s.tol, "on_parallel": s.on_parallel,
-            "hidden_constants": dict(s.hidden)}
+    out = {"dataset": s.dataset, "n": pr.data.n, "d": pr.data.d, "width": s.width, "gamma": s.gamma,
+           "step_size": pr.step_size, "step_size_rule": pr.step_rule, "steps": s.steps, "seed": s.seed,
+           "backend": s.backend, "device": pr.backend.device, "dtype": s.dtype, "method": s.method,
+           "solver": s.solver, "ntk_every": s.ntk_every, "delta": s.delta, "tol": s.tol,
+           "on_parallel": s.on_parallel, "hidden_constants": dict(s.hidden)}
+    if s.method == "gf":
+        out.update(t_final=pr.theory["t_final"], gf_rtol=s.gf_rtol)
+    return out
 
 
-def _extras():
+def _extras(pr: Prepared | None = None) -> dict:
     """Audit and explicit constants from proofs_checks, when that package provides them."""
-    out = {}
-    try:
-        import proofs_checks as pc
-    except ImportError:  # pragma: no cover
-        return out
-    return out if pc is None else out
+    return {}
 
 
 def _base_summary(pr: Prepared) -> dict:
@@ -174,7 +214,8 @@ def _base_summary(pr: Prepared) -> dict:
 def check(s: Setting) -> dict:
     """Hypotheses and theory numbers for a setting, without training (`verifier check`)."""
     pr = prepare(s)
-    traj = train_gd(pr.params, pr.data.X, pr.data.y, TrainConfig(s.gamma, pr.step_size, 0, tol=s.tol))
+    traj = train_gd(pr.params, pr.data.X, pr.data.y, TrainConfig(s.gamma, pr.step_size, 0, tol=s.tol,
+                                                                   solver=s.solver))
     arr = traj.arrays()
     g0_dev = float(np.linalg.norm(gram_finite(pr.data.X, pr.params.W) - pr.G_inf, 2))
     claims = evaluate_claims(pr.theory, arr, a2=pr.data.a2, g0_dev=g0_dev)
@@ -183,46 +224,135 @@ def check(s: Setting) -> dict:
                       "hypotheses_met": c["hypotheses_met"], "constants_used": c["constants_used"],
                       "gap": {k: v for k, v in c["gap"].items() if "width" in k or "step" in k}}
                      for c in claims]
-    out.update(_extras())
+    out.update(_extras(pr))
     return _to_json(out)
 
 
-def run(s: Setting, out_dir, *, on_step=None, on_prepared=None) -> dict:
-    """Train, judge and report; writes summary.json, report.md, report.html, data.npz, trajectory.npz."""
+# ---------------------------------------------------------------- run directory: write, checkpoint, resume
+
+def _atomic_savez(path: Path, **arrays) -> None:
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _save_checkpoint(out: Path, state: dict, traj) -> None:
+    """trajectory.npz (everything recorded so far) and checkpoint.npz (the loop state), atomically."""
+    traj.save_npz(out / "trajectory.tmp.npz")
+    os.replace(out / "trajectory.tmp.npz", out / "trajectory.npz")
+    p = state["params"]
+    arrays = {"kind": np.array(state["kind"]), "k": np.array(state["k"]), "t": np.array(state["t"]),
+              "seconds": np.array(state["seconds"]), "A": p.A, "W": p.W, "u": p.u, "v": p.v}
+    for key in ("Z", "B"):
+        if state.get(key) is not None:
+            arrays[key] = state[key]
+    for key, vec in state.get("norm_vecs", {}).items():
+        arrays[f"normvec_{key}"] = vec
+    if state.get("h") is not None:
+        arrays["h"] = np.array(state["h"])
+    if state.get("grads") is not None:
+        for name, g in zip("AWuv", state["grads"]):
+            arrays[f"grad_{name}"] = g
+    _atomic_savez(out / "checkpoint.npz", **arrays)
+
+
+def _load_checkpoint(out: Path) -> dict:
+    with np.load(out / "checkpoint.npz") as f:
+        c = {k: f[k] for k in f.files}
+    with np.load(out / "trajectory.npz") as f:
+        records = {k: list(f[k]) for k in f.files if k in TRAJECTORY_KEYS or k in NTK_KEYS}
+    return {"kind": str(c["kind"]), "k": int(c["k"]), "t": float(c["t"]), "seconds": float(c["seconds"]),
+            "params": Params(c["A"], c["W"], c["u"], c["v"]), "Z": c.get("Z"), "B": c.get("B"),
+            "norm_vecs": {k[len("normvec_"):]: v for k, v in c.items() if k.startswith("normvec_")},
+            "h": float(c["h"]) if "h" in c else None,
+            "grads": [c[f"grad_{n}"] for n in "AWuv"] if "grad_A" in c else None,
+            "records": records}
+
+
+def _setting_from_json(d: dict) -> Setting:
+    fields = set(Setting.__dataclass_fields__)
+    return Setting(**{k: v for k, v in d.items() if k in fields})
+
+
+def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: dict | None = None) -> dict:
+    """Train, judge and report; writes summary.json, report.md, report.html, data.npz, trajectory.npz.
+
+    The trajectory and a checkpoint are written every `checkpoint_every` records, so an interrupted or
+    crashed run keeps what it recorded; `resume(DIR)` continues it bit for bit.
+    """
     from .report import write_report
 
     pr = prepare(s)
+    out = Path(out_dir)
+    if resume_state is not None:
+        with np.load(out / "data.npz") as f:
+            if not (np.array_equal(f["X"], pr.data.X) and np.array_equal(f["y"], pr.data.y)):
+                raise SettingError(f"{out}: data.npz differs from the data the setting loads now; cannot resume")
+        with np.load(out / "trajectory.npz") as f:
+            if not all(np.array_equal(f[k], getattr(pr.params, k[0])) for k in ("A0", "W0", "u0", "v0")):
+                raise SettingError(f"{out}: the initial parameters differ from the setting's seed; cannot resume")
     if on_prepared is not None:
         on_prepared(pr)
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    np.savez(out / "data.npz", X=pr.data.X, y=pr.data.y)
+    _atomic_write(out / "setting.json", json.dumps(_to_json(asdict(s)), indent=2))
+    if resume_state is None:
+        np.savez(out / "data.npz", X=pr.data.X, y=pr.data.y)
+    cfg = TrainConfig(s.gamma, pr.step_size, s.steps, tol=s.tol, solver=s.solver, ntk_every=s.ntk_every,
+                      t_final=pr.theory["t_final"], rtol=s.gf_rtol, checkpoint_every=s.checkpoint_every)
+    trainer = train_gf if s.method == "gf" else train_gd
     t0 = time.perf_counter()
-    traj = train_gd(pr.params, pr.data.X, pr.data.y, TrainConfig(s.gamma, pr.step_size, s.steps, tol=s.tol),
-                    on_step=on_step)
-    train_seconds = time.perf_counter() - t0
-    traj.save_npz(out / "trajectory.npz")
+    traj = trainer(pr.params, pr.data.X, pr.data.y, cfg, bk=pr.backend, on_step=on_step,
+                   on_checkpoint=lambda st, tr: _save_checkpoint(out, st, tr), resume=resume_state)
+    wall = time.perf_counter() - t0
     arr = traj.arrays()
     g0_dev = float(np.linalg.norm(gram_finite(pr.data.X, pr.params.W) - pr.G_inf, 2))
     probe = l22_probe(pr.params, pr.data.X, s.gamma)
     summary = _base_summary(pr)
     summary["claims"] = evaluate_claims(pr.theory, arr, a2=pr.data.a2, g0_dev=g0_dev, probe=probe)
+    n_rec = len(traj)
     summary["run"] = {"stopped_reason": traj.stopped_reason, "stopped_step": traj.stopped_step,
-                      "steps_recorded": len(traj), "train_seconds": train_seconds,
-                      "final_loss": float(arr["loss"][-1]) if len(traj) else None,
-                      "initial_loss": float(arr["loss"][0]) if len(traj) else None,
+                      "interrupted": traj.interrupted, "resumed": resume_state is not None,
+                      "steps_recorded": n_rec,
+                      "train_seconds": float(arr["seconds"][-1]) if n_rec else 0.0,
+                      "segment_seconds": wall,
+                      "final_loss": float(arr["loss"][-1]) if n_rec else None,
+                      "initial_loss": float(arr["loss"][0]) if n_rec else None,
+                      "final_time": float(arr["time"][-1]) if n_rec else None,
                       "G0_minus_Ginf_norm": g0_dev, "l22_probe": probe}
     summary["solver"] = {
-        "tol": s.tol,
-        "fwd_iters_min": int(arr["fwd_iters"].min()) if len(traj) else 0,
-        "fwd_iters_max": int(arr["fwd_iters"].max()) if len(traj) else 0,
-        "fwd_residual_max": float(arr["fwd_residual"].max()) if len(traj) else None,
-        "adj_iters_min": int(arr["adj_iters"].min()) if len(traj) else 0,
-        "adj_iters_max": int(arr["adj_iters"].max()) if len(traj) else 0,
-        "adj_residual_max": float(np.nanmax(arr["adj_residual"])) if len(traj) else None,
+        "method": s.solver, "tol": s.tol,
+        "fwd_iters_min": int(arr["fwd_iters"].min()) if n_rec else 0,
+        "fwd_iters_max": int(arr["fwd_iters"].max()) if n_rec else 0,
+        "fwd_residual_max": float(arr["fwd_residual"].max()) if n_rec else None,
+        "adj_iters_min": int(arr["adj_iters"].min()) if n_rec else 0,
+        "adj_iters_max": int(arr["adj_iters"].max()) if n_rec else 0,
+        "adj_residual_max": float(np.nanmax(arr["adj_residual"])) if n_rec else None,
     }
-    summary.update(_extras())
+    if len(arr["ntk_step"]):
+        summary["ntk"] = {k: arr[k].tolist() for k in NTK_KEYS}
+    summary.update(_extras(pr))
     summary = _to_json(summary)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    _atomic_write(out / "summary.json", json.dumps(summary, indent=2))
     write_report(out)
     return summary
+
+
+def resume(out_dir, *, steps: int | None = None, on_step=None, on_prepared=None) -> dict:
+    """Continue an interrupted (or finished, with more `steps`) run from DIR/checkpoint.npz."""
+    out = Path(out_dir)
+    for f in ("setting.json", "checkpoint.npz", "trajectory.npz", "data.npz"):
+        if not (out / f).is_file():
+            raise SettingError(f"{out_dir}: cannot resume, missing {f}")
+    s = _setting_from_json(json.loads((out / "setting.json").read_text()))
+    if steps is not None:
+        s.steps = steps
+    state = _load_checkpoint(out)
+    if state["kind"] != s.method:
+        raise SettingError(f"{out_dir}: checkpoint is for method {state['kind']}, setting says {s.method}")
+    return run(s, out, on_step=on_step, on_prepared=on_prepared, resume_state=state)

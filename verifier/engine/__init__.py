@@ -2,8 +2,9 @@
 from .model import Params, init_params, features
 from .solvers import SolveError, SolveStats, solve_forward, solve_adjoint
 from .gradients import Evaluation, evaluate
-from .train import TrainConfig, Trajectory, train_gd, TRAJECTORY_KEYS
+from .train import NTK_KEYS, TRAJECTORY_KEYS, TrainConfig, Trajectory, train_gd, train_gf
+from .backend import get_backend
 
 __all__ = ["Params", "init_params", "features", "SolveError", "SolveStats", "solve_forward",
            "solve_adjoint", "Evaluation", "evaluate", "TrainConfig", "Trajectory", "train_gd",
-           "TRAJECTORY_KEYS"]
+           "train_gf", "TRAJECTORY_KEYS", "NTK_KEYS", "get_backend"]

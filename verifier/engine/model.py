@@ -23,7 +23,14 @@ class Params:
         return int(self.A.shape[0])
 
     def copy(self) -> "Params":
-        return Params(self.A.copy(), self.W.copy(), self.u.copy(), self.v.copy())
+        return Params(*(x.clone() if hasattr(x, "clone") else x.copy() for x in (self.A, self.W, self.u, self.v)))
+
+    def to(self, bk) -> "Params":
+        """The same parameters as arrays of backend bk."""
+        return Params(*(bk.asarray(x) for x in (self.A, self.W, self.u, self.v)))
+
+    def numpy(self, bk) -> "Params":
+        return Params(*(bk.to_numpy(x) for x in (self.A, self.W, self.u, self.v)))
 
 
 def init_params(m: int, d: int, seed: int) -> Params:
@@ -40,7 +47,10 @@ def init_params(m: int, d: int, seed: int) -> Params:
     return Params(A, W, u, v)
 
 
-def features(X: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def features(X, W, bk=None):
     """Phi = sigma(X W^T)/sqrt(m) (eq. 2, rows = samples) and E = sigma'(X W^T) as 0/1."""
+    if bk is None:
+        pre = X @ W.T
+        return relu(pre) / np.sqrt(W.shape[0]), (pre > 0).astype(pre.dtype)
     pre = X @ W.T
-    return relu(pre) / np.sqrt(W.shape[0]), (pre > 0).astype(np.float64)
+    return bk.relu(pre) / float(np.sqrt(W.shape[0])), bk.step(pre)

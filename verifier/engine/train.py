@@ -1,4 +1,13 @@
-"""Full-batch gradient descent on the paper's model, recording every quantity the proofs use (L3.6, T3.2)."""
+"""Training on the paper's model, recording every quantity the proofs use.
+
+* ``train_gd``: full-batch gradient descent (L3.6, T3.2), theta(k+1) = theta(k) - alpha grad L(theta(k)).
+* ``train_gf``: gradient flow d theta/dt = -grad L (L3.5, T3.1), integrated by the Bogacki-Shampine
+  3(2) pair with error control on the parameters, recording at every accepted step against time t.
+
+Both record TRAJECTORY_KEYS (and the NTK_KEYS every ``ntk_every`` records), can checkpoint their full
+state through a callback and resume from it bit for bit, and stop cleanly -- keeping everything
+recorded so far -- when a solve fails, the loss or parameters become non-finite, or on Ctrl-C.
+"""
 from __future__ import annotations
 
 import time
@@ -6,73 +15,80 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .backend import get_backend
 from .gradients import evaluate
 from .model import Params
+from .ntk import ntk_terms
 from .solvers import DEFAULT_MAX_ITER, DEFAULT_TOL, SolveError
 
-__all__ = ["TrainConfig", "Trajectory", "train_gd", "TRAJECTORY_KEYS", "op_norm"]
+__all__ = ["TrainConfig", "Trajectory", "train_gd", "train_gf", "TRAJECTORY_KEYS", "NTK_KEYS", "op_norm"]
 
-#: One array per recorded quantity in trajectory.npz (index k = 0..K: values at theta(k), before step k).
+#: One array per recorded quantity in trajectory.npz (index j = 0..: values at the j-th recorded point).
 TRAJECTORY_KEYS = {
-    "step": "k, the number of GD updates applied",
-    "loss": "L(k) = 1/2 ||yhat(k) - y||^2 (eq. 5)",
-    "residual_sq": "||yhat(k) - y||^2",
-    "lambda_min_G": "lambda_min(G(k)), G = Phi Phi^T",
-    "contraction": "(gamma/sqrt(m)) ||A(k)||_2, the well-posedness margin of L2.2",
-    "A_norm_scaled": "||A(k)||_2 / sqrt(m)",
-    "W_norm_scaled": "||W(k)||_2 / sqrt(m)",
-    "u_norm": "||u(k)||",
-    "v_norm": "||v(k)||",
-    "dist_A": "||A(k) - A(0)||_2 (spectral)",
-    "dist_W": "||W(k) - W(0)||_2 (spectral)",
-    "dist_u": "||u(k) - u(0)||",
-    "dist_v": "||v(k) - v(0)||",
-    "fwd_iters": "fixed-point iterations of the equilibrium solve",
+    "step": "k: GD updates applied (GF: accepted integrator steps)",
+    "time": "k*alpha for GD (the gradient-flow time it stands for); integration time t for GF",
+    "loss": "L = 1/2 ||yhat - y||^2 (eq. 5)",
+    "residual_sq": "||yhat - y||^2",
+    "lambda_min_G": "lambda_min(G), G = Phi Phi^T",
+    "contraction": "(gamma/sqrt(m)) ||A||_2, the well-posedness margin of L2.2",
+    "A_norm_scaled": "||A||_2 / sqrt(m)",
+    "W_norm_scaled": "||W||_2 / sqrt(m)",
+    "u_norm": "||u||",
+    "v_norm": "||v||",
+    "dist_A": "||A - A(0)||_2 (spectral)",
+    "dist_W": "||W - W(0)||_2 (spectral)",
+    "dist_u": "||u - u(0)||",
+    "dist_v": "||v - v(0)||",
+    "fwd_iters": "iterations of the equilibrium solve",
     "fwd_residual": "final relative residual of the equilibrium solve",
-    "adj_iters": "fixed-point iterations of the adjoint solve",
+    "adj_iters": "iterations of the adjoint solve",
     "adj_residual": "final relative residual of the adjoint solve",
-    "seconds": "wall-clock seconds since the start of training",
+    "seconds": "wall-clock seconds of training so far (summed over resumed segments)",
 }
+#: NTK of L3.1 every `ntk_every` records (arrays of their own length).
+NTK_KEYS = {
+    "ntk_step": "record index k at which the NTK was computed",
+    "ntk_lambda_min_H": "lambda_min(H), H = (gamma^2 M + I) o ZZ^T + Q o XX^T + Phi Phi^T",
+    "ntk_lambda_max_H": "lambda_max(H)",
+    "ntk_lambda_min_A_term": "lambda_min(gamma^2 M o ZZ^T)  (Jacobian block of A)",
+    "ntk_lambda_min_W_term": "lambda_min(Q o XX^T)  (Jacobian block of W)",
+    "ntk_lambda_min_uv_term": "lambda_min(ZZ^T + Phi Phi^T)  (Jacobian blocks of u and v)",
+}
+_INT_KEYS = ("step", "fwd_iters", "adj_iters", "ntk_step")
 
 
-def op_norm(M: np.ndarray, v0: np.ndarray | None = None) -> tuple[float, np.ndarray | None]:
-    """(||M||_2, top right singular vector for the next warm start).
-
-    Small or thin matrices: LAPACK SVD. Otherwise ARPACK Lanczos (scipy svds, tol=0, i.e. to machine
-    precision; measured agreement with LAPACK ~1e-15 relative at m = 512..2000) started from the previous
-    step's singular vector, 3-8x cheaper than a full SVD. The start is deterministic (ones) when v0 is None.
-    """
-    if min(M.shape) < 128 or not np.all(np.isfinite(M)):
-        return float(np.linalg.norm(M, 2)) if np.all(np.isfinite(M)) else float("inf"), None
-    from scipy.sparse.linalg import svds
-
-    start = np.ones(M.shape[1]) / np.sqrt(M.shape[1]) if v0 is None else v0
-    _u, s, vt = svds(M, k=1, tol=0, v0=start)
-    return float(s[0]), vt[0]
+def op_norm(M, v0=None):
+    """(||M||_2, warm-start vector) on numpy arrays; see NumpyBackend.spectral_norm."""
+    return get_backend("numpy").spectral_norm(M, v0)
 
 
 @dataclass
 class TrainConfig:
     gamma: float
-    step_size: float
-    steps: int
+    step_size: float                 # GD: alpha; GF: the initial integrator step
+    steps: int                       # GD: updates; GF: maximum accepted steps
     tol: float = DEFAULT_TOL
     max_iter: int = DEFAULT_MAX_ITER
+    solver: str = "picard"
+    ntk_every: int = 0               # 0: never
+    t_final: float | None = None     # GF: integrate to this time
+    rtol: float = 1e-6               # GF: relative error per step
+    checkpoint_every: int = 0        # 0: never (records between checkpoint callbacks)
 
 
 @dataclass
 class Trajectory:
-    """Recorded arrays (TRAJECTORY_KEYS), the initial parameters, and how the run ended."""
+    """Recorded arrays (TRAJECTORY_KEYS, NTK_KEYS), the initial parameters, and how the run ended."""
     init: Params
-    records: dict = field(default_factory=lambda: {k: [] for k in TRAJECTORY_KEYS})
+    records: dict = field(default_factory=lambda: {k: [] for k in {**TRAJECTORY_KEYS, **NTK_KEYS}})
     stopped_reason: str | None = None   # None: all steps done
     stopped_step: int | None = None
+    interrupted: bool = False
     final: Params | None = None
 
     def arrays(self) -> dict:
-        out = {k: np.asarray(v, dtype=np.int64 if k in ("step", "fwd_iters", "adj_iters") else np.float64)
-               for k, v in self.records.items()}
-        return out
+        return {k: np.asarray(v, dtype=np.int64 if k in _INT_KEYS else np.float64)
+                for k, v in self.records.items()}
 
     def __len__(self) -> int:
         return len(self.records["step"])
@@ -82,77 +98,243 @@ class Trajectory:
 
 
 class _NormCache:
-    """Warm starts for the four spectral norms recorded each step."""
+    """Warm starts for the spectral norms recorded each step."""
 
-    def __init__(self):
-        self.v = {}
+    def __init__(self, bk, vecs=None):
+        self.bk = bk
+        self.v = dict(vecs or {})
 
     def __call__(self, key, M):
-        val, vec = op_norm(M, self.v.get(key))
+        val, vec = self.bk.spectral_norm(M, self.v.get(key))
         if vec is not None:
             self.v[key] = vec
         return val
 
 
-def _record(rec, k, ev, p, p0, gamma, t0, norms):
-    m = p.m
-    sq = np.sqrt(m)
-    nA = norms("A", p.A)
-    G = ev.Phi @ ev.Phi.T
-    rec["step"].append(k)
-    rec["loss"].append(ev.loss)
-    rec["residual_sq"].append(float(ev.r @ ev.r))
-    rec["lambda_min_G"].append(float(np.linalg.eigvalsh(G)[0]))
-    rec["contraction"].append(gamma / sq * nA)
-    rec["A_norm_scaled"].append(nA / sq)
-    rec["W_norm_scaled"].append(norms("W", p.W) / sq)
-    rec["u_norm"].append(float(np.linalg.norm(p.u)))
-    rec["v_norm"].append(float(np.linalg.norm(p.v)))
-    rec["dist_A"].append(norms("dA", p.A - p0.A) if k else 0.0)
-    rec["dist_W"].append(norms("dW", p.W - p0.W) if k else 0.0)
-    rec["dist_u"].append(float(np.linalg.norm(p.u - p0.u)))
-    rec["dist_v"].append(float(np.linalg.norm(p.v - p0.v)))
-    rec["fwd_iters"].append(ev.forward.iterations)
-    rec["fwd_residual"].append(ev.forward.residual)
-    rec["adj_iters"].append(ev.adjoint.iterations if ev.adjoint else 0)
-    rec["adj_residual"].append(ev.adjoint.residual if ev.adjoint else float("nan"))
-    rec["seconds"].append(time.perf_counter() - t0)
+class _Recorder:
+    def __init__(self, traj, bk, p0, gamma, X, ntk_every, norm_vecs=None, seconds0=0.0):
+        self.traj, self.bk, self.gamma, self.X = traj, bk, gamma, X
+        self.p0 = p0
+        self.ntk_every = ntk_every
+        self.norms = _NormCache(bk, norm_vecs)
+        self.seconds0 = seconds0
+        self.t0 = time.perf_counter()
+
+    def seconds(self):
+        return self.seconds0 + time.perf_counter() - self.t0
+
+    def __call__(self, k, t, ev, p):
+        bk, rec = self.bk, self.traj.records
+        sq = float(np.sqrt(p.m))
+        nA = self.norms("A", p.A)
+        G = ev.Phi @ ev.Phi.T
+        vals = {
+            "step": k, "time": t, "loss": ev.loss, "residual_sq": 2.0 * ev.loss,
+            "lambda_min_G": float(bk.eigvalsh(G)[0]),
+            "contraction": self.gamma / sq * nA, "A_norm_scaled": nA / sq,
+            "W_norm_scaled": self.norms("W", p.W) / sq,
+            "u_norm": bk.norm(p.u), "v_norm": bk.norm(p.v),
+            "dist_A": self.norms("dA", p.A - self.p0.A) if k else 0.0,
+            "dist_W": self.norms("dW", p.W - self.p0.W) if k else 0.0,
+            "dist_u": bk.norm(p.u - self.p0.u), "dist_v": bk.norm(p.v - self.p0.v),
+            "fwd_iters": ev.forward.iterations, "fwd_residual": ev.forward.residual,
+            "adj_iters": ev.adjoint.iterations if ev.adjoint else 0,
+            "adj_residual": ev.adjoint.residual if ev.adjoint else float("nan"),
+        }
+        for key, val in vals.items():
+            rec[key].append(val)
+        if self.ntk_every and k % self.ntk_every == 0 and ev.B is not None:
+            T = ntk_terms(ev, self.X, self.gamma, p.v)
+            eH = bk.eigvalsh(T["H"])
+            rec["ntk_step"].append(k)
+            rec["ntk_lambda_min_H"].append(float(eH[0]))
+            rec["ntk_lambda_max_H"].append(float(eH[-1]))
+            for name in ("A_term", "W_term", "uv_term"):
+                rec[f"ntk_lambda_min_{name}"].append(float(bk.eigvalsh(T[name])[0]))
+        rec["seconds"].append(self.seconds())
 
 
-def train_gd(p0: Params, X: np.ndarray, y: np.ndarray, cfg: TrainConfig, *, on_step=None) -> Trajectory:
+def _finite_params(bk, p):
+    return bk.all_finite(p.A, p.W, p.u, p.v)
+
+
+def _state(kind, k, t, p, Z, B, rec: _Recorder, extra=None):
+    bk = rec.bk
+    st = {"kind": kind, "k": k, "t": t, "params": p.numpy(bk),
+          "Z": None if Z is None else bk.to_numpy(Z), "B": None if B is None else bk.to_numpy(B),
+          "norm_vecs": dict(rec.norms.v), "seconds": rec.seconds()}
+    st.update(extra or {})
+    return st
+
+
+def _start(p0, X, y, cfg, bk, resume):
+    """Common set-up: backend arrays, a trajectory (fresh or resumed) and the loop state."""
+    traj = Trajectory(init=p0.copy())
+    Xb, yb = bk.asarray(X), bk.asarray(y)
+    p0b = p0.to(bk)
+    if resume is None:
+        return traj, Xb, yb, p0b, p0b.copy(), None, None, 0, 0.0, _Recorder(traj, bk, p0b, cfg.gamma, Xb, cfg.ntk_every)
+    traj.records = {k: list(resume["records"].get(k, [])) for k in {**TRAJECTORY_KEYS, **NTK_KEYS}}
+    if resume["kind"] == "gd":
+        _truncate(traj, int(resume["k"]))
+    else:
+        _truncate(traj, int(resume["k"]) + 1)
+    p = resume["params"].to(bk)
+    Z = None if resume["Z"] is None else bk.asarray(resume["Z"])
+    B = None if resume["B"] is None else bk.asarray(resume["B"])
+    rec = _Recorder(traj, bk, p0b, cfg.gamma, Xb, cfg.ntk_every, resume.get("norm_vecs"), resume.get("seconds", 0.0))
+    return traj, Xb, yb, p0b, p, Z, B, int(resume["k"]), float(resume["t"]), rec
+
+
+def train_gd(p0: Params, X, y, cfg: TrainConfig, *, bk=None, on_step=None, on_checkpoint=None,
+             resume: dict | None = None) -> Trajectory:
     """theta(k+1) = theta(k) - alpha grad L(theta(k)) for k < steps, all four parameters.
 
-    Records TRAJECTORY_KEYS at theta(0..steps). Warm starts: each solve starts from the previous
-    step's equilibrium / adjoint. A failed solve or a non-finite loss stops the run; the trajectory
-    up to the last good step is kept and the reason recorded.
+    Records at theta(0..steps). Warm starts: each solve starts from the previous step's equilibrium /
+    adjoint. on_checkpoint(state) receives the full loop state every cfg.checkpoint_every records and
+    when the run ends; passing such a state back as ``resume`` continues the run bit for bit.
     """
-    traj = Trajectory(init=p0.copy())
-    p = p0.copy()
-    Z = B = None
-    t0 = time.perf_counter()
-    kw = {"tol": cfg.tol, "max_iter": cfg.max_iter}
-    norms = _NormCache()
-    for k in range(cfg.steps + 1):
-        try:
-            ev = evaluate(p, X, y, cfg.gamma, Z0=Z, B0=B, with_grads=True, **kw)
-        except SolveError as exc:
-            traj.stopped_reason, traj.stopped_step = str(exc), k
-            break
-        if not np.isfinite(ev.loss):
-            traj.stopped_reason, traj.stopped_step = f"loss became non-finite ({ev.loss})", k
-            break
-        _record(traj.records, k, ev, p, traj.init, cfg.gamma, t0, norms)
-        if on_step is not None:
-            on_step(k, ev)
-        if k == cfg.steps:
-            break
+    bk = bk or get_backend("numpy")
+    traj, Xb, yb, _p0b, p, Z, B, k0, _t, rec = _start(p0, X, y, cfg, bk, resume)
+    kw = {"tol": cfg.tol, "max_iter": cfg.max_iter, "method": cfg.solver}
+    a = cfg.step_size
+    p_index = k0  # invariant: p = theta(p_index), Z/B = the warm starts for evaluating it
+    snapshot = dict(rec.norms.v)
+    try:
+        for k in range(k0, cfg.steps + 1):
+            try:
+                ev = evaluate(p, Xb, yb, cfg.gamma, Z0=Z, B0=B, bk=bk, **kw)
+            except SolveError as exc:
+                traj.stopped_reason, traj.stopped_step = str(exc), k
+                break
+            if not np.isfinite(ev.loss):
+                traj.stopped_reason, traj.stopped_step = f"loss became non-finite ({ev.loss}) at step {k}", k
+                break
+            snapshot = dict(rec.norms.v)
+            rec(k, k * a, ev, p)
+            if on_step is not None:
+                on_step(k, ev)
+            if k == cfg.steps:
+                break
+            g = ev.grads
+            with bk.quiet():
+                p_next = Params(p.A - a * g.A, p.W - a * g.W, p.u - a * g.u, p.v - a * g.v)
+            if not _finite_params(bk, p_next):
+                traj.stopped_reason, traj.stopped_step = f"parameters became non-finite after step {k}", k + 1
+                break
+            p, Z, B, p_index = p_next, ev.Z, ev.B, k + 1
+            if on_checkpoint is not None and cfg.checkpoint_every and p_index % cfg.checkpoint_every == 0:
+                on_checkpoint(_state("gd", p_index, p_index * a, p, Z, B, rec), traj)
+    except KeyboardInterrupt:
+        traj.interrupted = True
+        if len(traj) > p_index:  # theta(p_index) was (partly) recorded: drop it, resume recomputes it
+            rec.norms.v = snapshot
+        _truncate(traj, p_index)
+        traj.stopped_reason, traj.stopped_step = f"interrupted by the user at step {p_index}", p_index
+    traj.final = p.numpy(bk)
+    if on_checkpoint is not None:
+        # the state is always theta(p_index) with its warm starts; a resume re-records theta(p_index)
+        vecs = snapshot if len(traj) > p_index else dict(rec.norms.v)
+        on_checkpoint(_state("gd", p_index, p_index * a, p, Z, B, rec, {"norm_vecs": vecs}), traj)
+    return traj
+
+
+def _truncate(traj, n_records):
+    """Cut every record list to n_records (NTK lists to the NTK entries of those records)."""
+    for key in TRAJECTORY_KEYS:
+        del traj.records[key][n_records:]
+    keep = sum(1 for s in traj.records["ntk_step"] if s < n_records)
+    for key in NTK_KEYS:
+        del traj.records[key][keep:]
+
+
+# Bogacki-Shampine 3(2) tableau (FSAL): Bogacki & Shampine, Appl. Math. Lett. 2 (1989) 321-325.
+_BS_C = (0.0, 0.5, 0.75, 1.0)
+_BS_A = ((), (0.5,), (0.0, 0.75), (2 / 9, 1 / 3, 4 / 9))
+_BS_E = (-5 / 72, 1 / 12, 1 / 9, -1 / 8)  # b3 - b2* (3rd order minus 2nd order embedded weights)
+
+
+def _axpy(p, coefs, ks):
+    out = [p.A, p.W, p.u, p.v]
+    for c, kk in zip(coefs, ks):
+        if c == 0.0:
+            continue
+        out = [o + c * g for o, g in zip(out, (kk.A, kk.W, kk.u, kk.v))]
+    return Params(*out)
+
+
+def _grads_np(bk, g):
+    return None if g is None else [bk.to_numpy(x) for x in (g.A, g.W, g.u, g.v)]
+
+
+def train_gf(p0: Params, X, y, cfg: TrainConfig, *, bk=None, on_step=None, on_checkpoint=None,
+             resume: dict | None = None) -> Trajectory:
+    """Integrate d theta/dt = -grad L(theta) on [0, t_final] with error control (rtol per step).
+
+    Each accepted step's error estimate e satisfies ||e|| <= rtol * max(||theta||, 1) (Euclidean norm
+    over all four parameters). Records at every accepted step (index = accepted steps, `time` = t).
+    """
+    if cfg.t_final is None or cfg.t_final <= 0:
+        raise ValueError("gradient flow needs t_final > 0")
+    bk = bk or get_backend("numpy")
+    traj, Xb, yb, _p0b, p, Z, B, k0, t, rec = _start(p0, X, y, cfg, bk, resume)
+    kw = {"tol": cfg.tol, "max_iter": cfg.max_iter, "method": cfg.solver}
+    h = float(resume["h"]) if resume else cfg.step_size
+    k = k0
+    k1 = None
+
+    def neg(ev):
         g = ev.grads
-        a = cfg.step_size
-        with np.errstate(over="ignore", invalid="ignore"):
-            p = Params(p.A - a * g.A, p.W - a * g.W, p.u - a * g.u, p.v - a * g.v)
-        if not all(np.all(np.isfinite(x)) for x in (p.A, p.W, p.u, p.v)):
-            traj.stopped_reason, traj.stopped_step = "parameters became non-finite", k + 1
-            break
-        Z, B = ev.Z, ev.B
-    traj.final = p
+        return Params(-g.A, -g.W, -g.u, -g.v)
+
+    def pnorm(q):
+        return float(np.sqrt(sum(bk.norm(x) ** 2 for x in (q.A, q.W, q.u, q.v))))
+
+    snapshot = dict(rec.norms.v)
+    try:
+        if resume is not None and resume.get("grads") is not None:
+            k1 = Params(*(bk.asarray(x) for x in resume["grads"]))  # -grad L at theta(k): FSAL stage
+        else:
+            ev = evaluate(p, Xb, yb, cfg.gamma, Z0=Z, B0=B, bk=bk, **kw)
+            rec(0, 0.0, ev, p)
+            if on_step is not None:
+                on_step(0, ev)
+            Z, B, k1 = ev.Z, ev.B, neg(ev)
+        while t < cfg.t_final * (1 - 1e-12) and k < cfg.steps:
+            h = min(h, cfg.t_final - t)
+            ks, stage = [k1], None
+            for s_ in (1, 2, 3):
+                q = _axpy(p, [h * c for c in _BS_A[s_]], ks)
+                stage = (q, evaluate(q, Xb, yb, cfg.gamma, Z0=Z, B0=B, bk=bk, **kw))
+                ks.append(neg(stage[1]))
+            p_new, ev_new = stage  # the 3rd-order solution is the last stage point (FSAL)
+            err = pnorm(_axpy(Params(0 * p.A, 0 * p.W, 0 * p.u, 0 * p.v), [h * e for e in _BS_E], ks))
+            scale = cfg.rtol * max(pnorm(p_new), 1.0)
+            if not np.isfinite(err) or not np.isfinite(ev_new.loss):
+                h *= 0.25
+                if h < 1e-14 * max(t, 1.0):
+                    traj.stopped_reason, traj.stopped_step = f"non-finite values at t = {t:.6g}; step size underflow", k
+                    break
+                continue
+            ratio = err / scale
+            if ratio <= 1.0:
+                snapshot = dict(rec.norms.v)
+                rec(k + 1, t + h, ev_new, p_new)  # recorded before the state moves: an interrupt here redoes the step
+                p, t, k, Z, B, k1 = p_new, t + h, k + 1, ev_new.Z, ev_new.B, ks[-1]
+                snapshot = dict(rec.norms.v)
+                if on_step is not None:
+                    on_step(k, ev_new)
+                if on_checkpoint is not None and cfg.checkpoint_every and k % cfg.checkpoint_every == 0:
+                    on_checkpoint(_state("gf", k, t, p, Z, B, rec, {"h": h, "grads": _grads_np(bk, k1)}), traj)
+            h *= min(5.0, max(0.2, 0.9 * ratio ** (-1.0 / 3.0))) if ratio > 0 else 5.0
+    except SolveError as exc:
+        traj.stopped_reason, traj.stopped_step = str(exc), k
+    except KeyboardInterrupt:
+        traj.interrupted = True
+        rec.norms.v = snapshot
+        _truncate(traj, k + 1)
+        traj.stopped_reason, traj.stopped_step = f"interrupted by the user at t = {t:.6g} (step {k})", k
+    traj.final = p.numpy(bk)
+    if on_checkpoint is not None:
+        on_checkpoint(_state("gf", k, t, p, Z, B, rec, {"h": h, "grads": _grads_np(bk, k1)}), traj)
     return traj

@@ -1,0 +1,184 @@
+"""Array backends: one implementation of the mathematics, written against a tiny namespace.
+
+The engine uses only ``@``, ``*``, ``+``, ``-``, ``.T``, indexing and the methods below, which
+``NumpyBackend`` and ``TorchBackend`` implement. float64 is the default everywhere; torch float32 is
+optional (tolerances in README). ``get_backend("torch")`` picks CUDA when available.
+"""
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+__all__ = ["NumpyBackend", "TorchBackend", "get_backend", "backend_of", "BackendError"]
+
+
+class BackendError(ValueError):
+    """A backend cannot be used here (e.g. torch not installed); one-line message."""
+
+
+class NumpyBackend:
+    name = "numpy"
+
+    def __init__(self, dtype: str = "float64"):
+        if dtype not in ("float64", "float32"):
+            raise BackendError(f"dtype must be float64 or float32, got {dtype}")
+        self.dtype_name = dtype
+        self.dtype = np.dtype(dtype)
+        self.device = "cpu"
+
+    def asarray(self, x):
+        return np.asarray(x, dtype=self.dtype)
+
+    def to_numpy(self, x) -> np.ndarray:
+        return np.asarray(x, dtype=np.float64)
+
+    def relu(self, x):
+        return np.maximum(x, 0.0)
+
+    def step(self, x):
+        """sigma'(x) = 1{x > 0} as floats (sigma'(0) = 0)."""
+        return (x > 0).astype(self.dtype)
+
+    def norm(self, x) -> float:
+        return float(np.linalg.norm(x))
+
+    def row_norms(self, x):
+        return np.linalg.norm(x, axis=1)
+
+    def zeros_like(self, x):
+        return np.zeros_like(x)
+
+    def broadcast_rows(self, u, rows: int):
+        return np.broadcast_to(u, (rows, u.shape[0])).copy()
+
+    def eigvalsh(self, M) -> np.ndarray:
+        return np.linalg.eigvalsh(self.to_numpy(M))
+
+    def all_finite(self, *xs) -> bool:
+        return all(bool(np.all(np.isfinite(x))) for x in xs)
+
+    def copy(self, x):
+        return x.copy()
+
+    def quiet(self):
+        """Context in which overflow/invalid operations do not warn (divergence is detected explicitly)."""
+        return np.errstate(over="ignore", invalid="ignore")
+
+    def spectral_norm(self, M, v0=None):
+        """(||M||_2, warm-start vector): LAPACK for small/thin, ARPACK Lanczos (tol=0) otherwise."""
+        if not self.all_finite(M):
+            return float("inf"), None
+        if min(M.shape) < 128:
+            return float(np.linalg.norm(M, 2)), None
+        from scipy.sparse.linalg import svds
+
+        start = np.ones(M.shape[1]) / np.sqrt(M.shape[1]) if v0 is None else v0
+        _u, s, vt = svds(np.asarray(M, dtype=np.float64), k=1, tol=0, v0=start)
+        return float(s[0]), vt[0]
+
+    def solve_small(self, G, b):
+        return np.linalg.solve(G, b)
+
+    def inner(self, a, b) -> float:
+        return float(np.vdot(a, b))
+
+    def synchronize(self):
+        pass
+
+
+class TorchBackend:
+    name = "torch"
+
+    def __init__(self, device: str | None = None, dtype: str = "float64"):
+        try:
+            import torch
+        except ImportError:
+            raise BackendError("--backend torch needs PyTorch: pip install torch==2.13.0 "
+                               "(the CPU build on this machine), then pip install -e '.[torch]'") from None
+        self.torch = torch
+        if dtype not in ("float64", "float32"):
+            raise BackendError(f"dtype must be float64 or float32, got {dtype}")
+        self.dtype_name = dtype
+        self.dtype = getattr(torch, dtype)
+        if device in (None, "auto"):
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            raise BackendError(f"device '{device}' requested but CUDA is not available")
+        self.device = device
+
+    def asarray(self, x):
+        t = self.torch
+        if isinstance(x, t.Tensor):
+            return x.to(device=self.device, dtype=self.dtype)
+        return t.as_tensor(np.asarray(x), dtype=self.dtype, device=self.device)
+
+    def to_numpy(self, x) -> np.ndarray:
+        return x.detach().to("cpu", dtype=self.torch.float64).numpy()
+
+    def relu(self, x):
+        return self.torch.clamp_min(x, 0.0)
+
+    def step(self, x):
+        return (x > 0).to(self.dtype)
+
+    def norm(self, x) -> float:
+        return float(self.torch.linalg.vector_norm(x))
+
+    def row_norms(self, x):
+        return self.torch.linalg.vector_norm(x, dim=1)
+
+    def zeros_like(self, x):
+        return self.torch.zeros_like(x)
+
+    def broadcast_rows(self, u, rows: int):
+        return u.expand(rows, u.shape[0]).clone()
+
+    def eigvalsh(self, M) -> np.ndarray:
+        return self.to_numpy(self.torch.linalg.eigvalsh(M))
+
+    def all_finite(self, *xs) -> bool:
+        return all(bool(self.torch.isfinite(x).all()) for x in xs)
+
+    def copy(self, x):
+        return x.clone()
+
+    def quiet(self):
+        return contextlib.nullcontext()
+
+    def spectral_norm(self, M, v0=None):
+        """||M||_2 from torch.linalg.matrix_norm(ord=2) (full SVD values) on the backend's device."""
+        if not self.all_finite(M):
+            return float("inf"), None
+        return float(self.torch.linalg.matrix_norm(M, ord=2)), None
+
+    def solve_small(self, G, b):
+        return np.linalg.solve(G, b)
+
+    def inner(self, a, b) -> float:
+        return float((a * b).sum())
+
+    def synchronize(self):
+        if self.device.startswith("cuda"):
+            self.torch.cuda.synchronize()
+
+
+def get_backend(name: str = "numpy", *, device: str | None = None, dtype: str = "float64"):
+    if name == "numpy":
+        if device not in (None, "auto", "cpu"):
+            raise BackendError(f"the numpy backend runs on the CPU only, got device '{device}'")
+        return NumpyBackend(dtype)
+    if name == "torch":
+        return TorchBackend(device, dtype)
+    raise BackendError(f"unknown backend '{name}' (use numpy or torch)")
+
+
+def backend_of(x):
+    """The backend matching an array (numpy ndarray or torch tensor), same device and dtype."""
+    if isinstance(x, np.ndarray):
+        return NumpyBackend("float32" if x.dtype == np.float32 else "float64")
+    mod = type(x).__module__
+    if mod.startswith("torch"):
+        import torch
+        return TorchBackend(str(x.device), "float32" if x.dtype == torch.float32 else "float64")
+    return NumpyBackend()
