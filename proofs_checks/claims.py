@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-__all__ = ["evaluate_claims", "VERDICTS", "REL_TOL"]
+__all__ = ["evaluate_claims", "rate_envelope", "VERDICTS", "REL_TOL"]
 
 VERDICTS = ("counterexample", "confirmed", "holds beyond hypotheses", "violated, hypotheses not met",
             "undecided")
@@ -105,7 +105,8 @@ def _width_gap(required, used):
 
 def evaluate_claims(th: dict, traj: dict, *, a2: dict, g0_dev: float | None = None,
                     probe: dict | None = None) -> list[dict]:
-    """Claims L2.2, L3.3, L3.6 (i)-(vi) and T3.2 for one run.
+    """Claims L2.2, L3.3, then L3.6 (i)-(vi) and T3.2 for GD (th['method'] != 'gf') or L3.5 (i)-(vi)
+    and T3.1 for gradient flow, for one run.
 
     th: verifier.theory.numbers.run_theory_numbers output; traj: recorded arrays (TRAJECTORY_KEYS);
     a2: the dataset's A2 report; g0_dev: ||G(0) - G_inf||_2; probe: L2.2 iterate checks at theta(0).
@@ -152,8 +153,10 @@ def evaluate_claims(th: dict, traj: dict, *, a2: dict, g0_dev: float | None = No
                              {"C_width_L3.3": hc["C_width_L3.3"], "delta": th["delta"]},
                              {"required_width_over_used": _width_gap(th["width_L3.3"], m)}))
 
-    # ---- L3.6: gradient descent, deterministic
-    r0sq = th["r0_norm"] ** 2
+    gf = th.get("method") == "gf"
+    lem, thm = ("L3.5", "T3.1") if gf else ("L3.6", "T3.2")
+    flow = "Gradient flow" if gf else "Gradient descent"
+    idx = "t" if gf else "k"
     h36 = [
         _hyp("||u(0)|| = sqrt(m)", traj["u_norm"][0], "==", sqm,
              holds=bool(abs(traj["u_norm"][0] - sqm) <= 1e-12 * sqm)),
@@ -164,29 +167,36 @@ def evaluate_claims(th: dict, traj: dict, *, a2: dict, g0_dev: float | None = No
         _hyp("lambda_min(G(0)) >= 3 lambda0/4", traj["lambda_min_G"][0], ">=", 0.75 * lam0),
         _hyp(f"m >= C c^2 n ||X||^2 ||r0||^2/lambda0^3  (C = {hc['C_width_L3.6']:g})", m, ">=", th["width_L3.6"]),
         _hyp("gamma <= min{1/2, 1/(4c)}", gamma, "<=", gmax),
-        _hyp(f"alpha <= C lambda0/n^2  (C = {hc['C_step_L3.6']:g})", alpha, "<=", th["step_size_L3.6"]),
     ]
-    const36 = dict(const_c, C_width_L3_6=hc["C_width_L3.6"], C_step_L3_6=hc["C_step_L3.6"])
-    gap36 = {"required_width_over_used": _width_gap(th["width_L3.6"], m),
-             "used_step_over_allowed": _f(alpha / th["step_size_L3.6"]) if th["step_size_L3.6"] > 0 else "inf"}
+    if not gf:
+        h36.append(_hyp(f"alpha <= C lambda0/n^2  (C = {hc['C_step_L3.6']:g})", alpha, "<=", th["step_size_L3.6"]))
+    const36 = dict(const_c, C_width_L3_6=hc["C_width_L3.6"])
+    if not gf:
+        const36["C_step_L3_6"] = hc["C_step_L3.6"]
+    gap36 = {"required_width_over_used": _width_gap(th["width_L3.6"], m)}
+    if not gf:
+        gap36["used_step_over_allowed"] = _f(alpha / th["step_size_L3.6"]) if th["step_size_L3.6"] > 0 else "inf"
+    ku, kv = ("bound_u_L3.5", "bound_v_L3.5") if gf else ("bound_u_L3.6", "bound_v_L3.6")
+    cu, cv = (16, 8) if gf else (32, 16)
     items = [
-        ("i", "lambda_min(G(k)) >= lambda0/2", traj["lambda_min_G"], lam0 / 2, ">="),
-        ("ii", "||u(k)|| <= 32 c sqrt(n)/lambda0 ||r0||", traj["u_norm"], th["bound_u_L3.6"], "<="),
-        ("iii", "||v(k)|| <= 16 c sqrt(n)/lambda0 ||r0||", traj["v_norm"], th["bound_v_L3.6"], "<="),
-        ("iv", "||W(k)|| <= 2c sqrt(m)", traj["W_norm_scaled"], 2 * c, "<="),
-        ("v", "||A(k)|| <= 2c sqrt(m)", traj["A_norm_scaled"], 2 * c, "<="),
+        ("i", f"lambda_min(G({idx})) >= lambda0/2", traj["lambda_min_G"], lam0 / 2, ">="),
+        ("ii", f"||u({idx})|| <= {cu} c sqrt(n)/lambda0 ||r0||", traj["u_norm"], th[ku], "<="),
+        ("iii", f"||v({idx})|| <= {cv} c sqrt(n)/lambda0 ||r0||", traj["v_norm"], th[kv], "<="),
+        ("iv", f"||W({idx})|| <= 2c sqrt(m)", traj["W_norm_scaled"], 2 * c, "<="),
+        ("v", f"||A({idx})|| <= 2c sqrt(m)", traj["A_norm_scaled"], 2 * c, "<="),
     ]
     for tag, desc, obs, bound, rel in items:
         concl = _merge([_series_conclusion(desc, obs, bound, k, rel)])
-        claims.append(_claim(f"L3.6({tag})", "Gradient descent: " + desc, h36, concl, const36, gap36))
-    rate_env = _rate_envelope(th, k)
-    concl_vi = _merge([_series_conclusion("||yhat(k) - y||^2 <= (1 - alpha lambda0/2)^k ||r0||^2",
-                                          traj["residual_sq"], rate_env, k)])
+        claims.append(_claim(f"{lem}({tag})", f"{flow}: {desc}", h36, concl, const36, gap36))
+    rate_env = rate_envelope(th, traj)
+    desc_vi = ("||yhat(t) - y||^2 <= exp(-lambda0 t) ||r0||^2" if gf
+               else "||yhat(k) - y||^2 <= (1 - alpha lambda0/2)^k ||r0||^2")
+    concl_vi = _merge([_series_conclusion(desc_vi, traj["residual_sq"], rate_env, k)])
     rate_gap = _rate_gap(traj, th)
-    claims.append(_claim("L3.6(vi)", "Gradient descent: linear convergence", h36, concl_vi, const36,
+    claims.append(_claim(f"{lem}(vi)", f"{flow}: linear convergence", h36, concl_vi, const36,
                          dict(gap36, **rate_gap)))
 
-    # ---- T3.2: gradient descent, with high probability
+    # ---- T3.1 / T3.2: with high probability over A1
     cd = th["c_delta"]
     hT = [
         _hyp("A1: initialization drawn per A1", None, "==", None, holds=True,
@@ -194,34 +204,52 @@ def evaluate_claims(th: dict, traj: dict, *, a2: dict, g0_dev: float | None = No
         _hyp("A2: unit rows, no parallel pair", a2.get("min_angle"), ">=", a2.get("parallel_tol"),
              holds=bool(a2.get("holds")),
              detail=f"min angle {a2.get('min_angle', float('nan')):.3g} rad; action: {a2.get('action', 'none')}"),
-        _hyp(f"m >= C n^2/lambda0 log(n/delta) as printed (C = {hc['C_width_L3.3']:g})", m, ">=",
-             th["width_T3.2_printed"]),
-        _hyp(f"m >= C n^2/lambda0^2 log(n/delta) as L3.3 needs (C = {hc['C_width_L3.3']:g})", m, ">=",
-             th["width_L3.3"]),
-        _hyp("gamma <= min{1/2, 1/(4c)}", gamma, "<=", gmax),
-        _hyp(f"alpha <= C lambda0/n^2  (C = {hc['C_step_L3.6']:g})", alpha, "<=", th["step_size_L3.6"]),
     ]
-    claims.append(_claim("T3.2", "Gradient descent converges linearly (w.p. >= 1 - delta)", hT, concl_vi,
-                         dict(const_c, C_width_L3_3=hc["C_width_L3.3"], C_step_L3_6=hc["C_step_L3.6"],
-                              delta=th["delta"], c_delta=cd["c"]),
+    if not gf:
+        hT.append(_hyp(f"m >= C n^2/lambda0 log(n/delta) as printed (C = {hc['C_width_L3.3']:g})", m, ">=",
+                       th["width_T3.2_printed"]))
+    hT += [
+        _hyp(f"m >= C n^2/lambda0^2 log(n/delta){' as L3.3 needs' if not gf else ''} (C = {hc['C_width_L3.3']:g})",
+             m, ">=", th["width_L3.3"]),
+        _hyp("gamma <= min{1/2, 1/(4c)}", gamma, "<=", gmax),
+    ]
+    if not gf:
+        hT.append(_hyp(f"alpha <= C lambda0/n^2  (C = {hc['C_step_L3.6']:g})", alpha, "<=", th["step_size_L3.6"]))
+    constT = dict(const_c, C_width_L3_3=hc["C_width_L3.3"], delta=th["delta"], c_delta=cd["c"])
+    if not gf:
+        constT["C_step_L3_6"] = hc["C_step_L3.6"]
+    claims.append(_claim(thm, f"{flow} converges linearly (w.p. >= 1 - delta)", hT, concl_vi, constT,
                          dict(rate_gap, required_width_over_used=_width_gap(th["width_L3.3"], m))))
     return claims
 
 
-def _rate_envelope(th, k):
-    rate = th["rate_L3.6"]
+def rate_envelope(th, traj):
+    """T3.2 / L3.6(vi): (1 - alpha lambda0/2)^k ||r0||^2;  T3.1 / L3.5(vi): exp(-lambda0 t) ||r0||^2."""
+    r0sq = th["r0_norm"] ** 2
     with np.errstate(under="ignore"):
-        return th["r0_norm"] ** 2 * np.power(max(rate, 0.0), np.asarray(k, dtype=np.float64))
+        if th.get("method") == "gf":
+            return r0sq * np.exp(-th["lambda0"] * np.asarray(traj["time"], dtype=np.float64))
+        return r0sq * np.power(max(th["rate_L3.6"], 0.0), np.asarray(traj["step"], dtype=np.float64))
 
 
 def _rate_gap(traj, th):
-    """Observed average decay exponent per step vs the guaranteed one, -log(1 - alpha lambda0/2)."""
+    """Observed average decay exponent vs the guaranteed one (per GD step, or per unit time for GF)."""
     res = np.asarray(traj["residual_sq"])
-    K = int(traj["step"][-1]) if len(res) else 0
-    rate = th["rate_L3.6"]
-    if K == 0 or res[0] <= 0 or res[-1] <= 0 or not 0 < rate < 1:
+    if len(res) < 2 or res[0] <= 0 or res[-1] <= 0:
         return {}
-    obs = -math.log(res[-1] / res[0]) / K
-    guar = -math.log(rate)
-    return {"observed_decay_per_step": _f(obs), "guaranteed_decay_per_step": _f(guar),
+    if th.get("method") == "gf":
+        T = float(traj["time"][-1])
+        guar = th["lambda0"]
+        unit = "per_unit_time"
+    else:
+        T = float(traj["step"][-1])
+        rate = th["rate_L3.6"]
+        if not 0 < rate < 1:
+            return {}
+        guar = -math.log(rate)
+        unit = "per_step"
+    if T <= 0 or guar <= 0:
+        return {}
+    obs = -math.log(res[-1] / res[0]) / T
+    return {f"observed_decay_{unit}": _f(obs), f"guaranteed_decay_{unit}": _f(guar),
             "observed_over_guaranteed_decay": _f(obs / guar)}

@@ -91,6 +91,17 @@ def _setting_options(f):
         click.option("--tol", type=float, default=None, help="Relative-residual tolerance of the solves (default 1e-13)."),
         click.option("--on-parallel", "on_parallel", type=click.Choice(["perturb", "refuse"]), default=None,
                      help="A2: perturb parallel samples with N(0, 1e-3^2) noise (default) or refuse the data."),
+        click.option("--method", type=str, default=None, help="gd (gradient descent, default) or gf (gradient flow)."),
+        click.option("--solver", type=str, default=None, help="Fixed-point solver: picard (default) or anderson."),
+        click.option("--ntk-every", "ntk_every", type=int, default=None,
+                     help="Record the NTK of L3.1 (H and its three terms) every k records; 0 = never (default 10)."),
+        click.option("--device", type=str, default=None, help="torch backend: auto (GPU when present, default), cpu, cuda."),
+        click.option("--dtype", type=str, default=None, help="float64 (default) or float32 (torch backend)."),
+        click.option("--time", "t_final", type=float, default=None,
+                     help="gf: integration time T (default steps x step size)."),
+        click.option("--gf-rtol", "gf_rtol", type=float, default=None, help="gf: relative error per step (default 1e-6)."),
+        click.option("--checkpoint-every", "checkpoint_every", type=int, default=None,
+                     help="Write trajectory + checkpoint every k records (default 10; 0 = only at the end)."),
         click.option("--constant", "hidden", multiple=True, callback=_constant,
                      help="Set a hidden Omega/O constant, NAME=VALUE (repeatable): C_width_L3.3, C_width_L3.6, C_step_L3.6."),
     ]
@@ -147,30 +158,58 @@ def main():
 @_setting_options
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
               help="Run directory (default reports/<dataset>-m<width>-s<seed>).")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
+              help="Continue the interrupted run in this directory (other options are taken from it; --steps may extend it).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @_guard
-def run(config, out, quiet, **flags):
-    """Train by gradient descent and write the verification report."""
+def run(config, out, resume_dir, quiet, **flags):
+    """Train (GD or GF) and write the verification report."""
+    import signal
+
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+    from .pipeline import resume as resume_pipeline
     from .pipeline import run as run_pipeline
 
-    s = _make_setting(config, **flags)
-    if out is None:
-        name = Path(s.dataset).stem if s.dataset.endswith((".npz", ".csv")) else s.dataset.replace(":", "_").replace(",", "_").replace("=", "")
-        out = f"reports/{name}-m{s.width}-s{s.seed}"
+    def _term(signum, frame):  # out-of-time kills (SIGTERM) stop like Ctrl-C: everything recorded is kept
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _term)
     console = Console(stderr=True)
-    progress = Progress(TextColumn("[bold]GD[/]"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+    progress = Progress(TextColumn("[bold]train[/]"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                         TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                         console=console, disable=quiet, transient=False)
-    task = progress.add_task("gd", total=s.steps + 1, loss="-")
-    try:  # the bar starts once data and setting have been accepted, so a bad input prints one line only
-        summary = run_pipeline(s, out, on_prepared=lambda pr: progress.start(),
-                               on_step=lambda k, ev: progress.update(task, advance=1, loss=f"{ev.loss:.4e}"))
+    task = progress.add_task("train", total=None, loss="-")
+
+    def started(pr):  # the bar starts once data and setting are accepted: a bad input prints one line only
+        progress.update(task, total=pr.setting.steps + 1)
+        progress.start()
+
+    def stepped(k, ev):
+        progress.update(task, completed=k + 1, loss=f"{ev.loss:.4e}")
+
+    try:
+        if resume_dir is not None:
+            given = [k for k, v in flags.items() if v not in (None, (), {}) and k != "steps"]
+            if config or out or given:
+                raise SettingError("--resume takes its setting from the run directory; only --steps may be given")
+            out = resume_dir
+            summary = resume_pipeline(resume_dir, steps=flags.get("steps"), on_prepared=started, on_step=stepped)
+        else:
+            s = _make_setting(config, **flags)
+            if out is None:
+                name = (Path(s.dataset).stem if s.dataset.endswith((".npz", ".csv"))
+                        else s.dataset.replace(":", "_").replace(",", "_").replace("=", ""))
+                out = f"reports/{name}-m{s.width}-s{s.seed}" + ("-gf" if s.method == "gf" else "")
+            summary = run_pipeline(s, out, on_prepared=started, on_step=stepped)
     finally:
         progress.stop()
     _print_run_summary(summary, out)
+    if summary["run"].get("interrupted"):
+        click.echo(f"interrupted: everything recorded so far is in {out}; continue with "
+                   f"`verifier run --resume {out}`", err=True)
+        sys.exit(130)
 
 
 def _print_run_summary(summary, out):

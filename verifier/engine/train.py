@@ -317,16 +317,22 @@ def train_gf(p0: Params, X, y, cfg: TrainConfig, *, bk=None, on_step=None, on_ch
                     break
                 continue
             ratio = err / scale
+            fac = min(5.0, max(0.2, 0.9 * ratio ** (-1.0 / 3.0))) if ratio > 0 else 5.0
             if ratio <= 1.0:
                 snapshot = dict(rec.norms.v)
                 rec(k + 1, t + h, ev_new, p_new)  # recorded before the state moves: an interrupt here redoes the step
-                p, t, k, Z, B, k1 = p_new, t + h, k + 1, ev_new.Z, ev_new.B, ks[-1]
+                p, t, k, Z, B, k1, h = p_new, t + h, k + 1, ev_new.Z, ev_new.B, ks[-1], h * fac
                 snapshot = dict(rec.norms.v)
                 if on_step is not None:
                     on_step(k, ev_new)
                 if on_checkpoint is not None and cfg.checkpoint_every and k % cfg.checkpoint_every == 0:
                     on_checkpoint(_state("gf", k, t, p, Z, B, rec, {"h": h, "grads": _grads_np(bk, k1)}), traj)
-            h *= min(5.0, max(0.2, 0.9 * ratio ** (-1.0 / 3.0))) if ratio > 0 else 5.0
+            else:
+                h *= fac
+        if traj.stopped_reason is None and t < cfg.t_final * (1 - 1e-12):
+            traj.stopped_reason = (f"reached the maximum of {cfg.steps} accepted integrator steps at t = {t:.6g} "
+                                   f"< T = {cfg.t_final:.6g} (raise --steps)")
+            traj.stopped_step = k
     except SolveError as exc:
         traj.stopped_reason, traj.stopped_step = str(exc), k
     except KeyboardInterrupt:

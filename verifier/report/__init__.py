@@ -104,7 +104,7 @@ def write_report(run_dir) -> dict:
     with np.load(run_dir / "trajectory.npz") as f:
         traj = {k: f[k] for k in f.files if k not in ("A0", "W0", "u0", "v0")}
     th = summary["theory"]
-    env = envelopes(th, traj["step"])
+    env = envelopes(th, traj["step"], traj.get("time"))
     figs = make_figures(traj, th, env)
     figdir = run_dir / "figures"
     figdir.mkdir(exist_ok=True)

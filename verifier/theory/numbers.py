@@ -78,17 +78,22 @@ def run_theory_numbers(X: np.ndarray, *, m: int, gamma: float, step_size: float,
     return out
 
 
-def envelopes(th: dict, steps: np.ndarray) -> dict:
-    """Per-step envelopes of L3.6 (i)-(vi) / T3.2 as arrays over the recorded steps k."""
+def envelopes(th: dict, steps: np.ndarray, times: np.ndarray | None = None) -> dict:
+    """Per-record envelopes: L3.6 (i)-(vi) / T3.2 over steps k (GD), or L3.5 / T3.1 over times t (GF)."""
     k = np.asarray(steps, dtype=np.float64)
-    rate = th["rate_L3.6"]
+    gf = th.get("method") == "gf"
     r0sq = th["r0_norm"] ** 2
     with np.errstate(under="ignore"):
-        res = r0sq * np.power(rate, k) if rate >= 0 else np.full_like(k, np.nan)
+        if gf:
+            res = r0sq * np.exp(-th["lambda0"] * np.asarray(times, dtype=np.float64))
+        else:
+            rate = th["rate_L3.6"]
+            res = r0sq * np.power(rate, k) if rate >= 0 else np.full_like(k, np.nan)
+    ku, kv = ("bound_u_L3.5", "bound_v_L3.5") if gf else ("bound_u_L3.6", "bound_v_L3.6")
     return {
         "lambda_min_G": np.full_like(k, th["lambda0"] / 2.0),
-        "u_norm": np.full_like(k, th["bound_u_L3.6"]),
-        "v_norm": np.full_like(k, th["bound_v_L3.6"]),
+        "u_norm": np.full_like(k, th[ku]),
+        "v_norm": np.full_like(k, th[kv]),
         "W_norm_scaled": np.full_like(k, th["bound_norm_scaled"]),
         "A_norm_scaled": np.full_like(k, th["bound_norm_scaled"]),
         "residual_sq": res,
