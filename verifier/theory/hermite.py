@@ -118,7 +118,7 @@ def closed_form_kernel_mp(rho, dps: int = 50):
     with mpmath.workdps(dps + 10):
         r = mpmath.mpf(rho)
         val = (mpmath.sqrt(1 - r * r) + (mpmath.pi - mpmath.acos(r)) * r) / (2 * mpmath.pi)
-    return +val
+    return val   # an mpf keeps its precision; no unary plus outside the working-precision block
 
 
 def hermite_series_kernel(rho, dps: int = 50, tol=None, max_terms: int = 2_000_000) -> dict:
@@ -166,7 +166,7 @@ def hermite_series_kernel(rho, dps: int = 50, tol=None, max_terms: int = 2_000_0
         upper = head + s + s_tail + ub + rnd
         out = {"lower": lower, "upper": upper, "value": (lower + upper) / 2, "error": (upper - lower) / 2,
                "terms": j, "reached_tol": bool(ub <= tol_)}
-    return {k: (+v if isinstance(v, mpmath.mpf) else v) for k, v in out.items()}
+    return out
 
 
 def symbolic_series_equals_closed_form() -> list[dict]:

@@ -148,9 +148,9 @@ def _exact_gram_int(X: np.ndarray):
 def gram_inf_mp(X: np.ndarray, dps: int = 40):
     """G_inf (closed form, eq. 17) as an mpmath matrix at `dps` digits, from the exact float64 data.
 
-    Inner products are exact (integer arithmetic); the angle uses the half-angle form
-    theta = 2 atan2(||x_i - x_j||, ||x_i + x_j||) with exact squared norms, so no digits are lost
-    for nearly parallel rows. Rows need not be unit (scaled by their norms, like gram_inf).
+    Inner products are exact (integer arithmetic) and theta = atan2(sqrt(|x_i|^2 |x_j|^2 - <x_i,x_j>^2), <x_i,x_j>)
+    takes its sine from the exact integer Gram determinant, so no digits are lost for nearly parallel rows
+    (and, unlike the half-angle form, it needs no exactly-unit rows). Rows are scaled by their norms, like gram_inf.
     """
     X = np.asarray(X, dtype=np.float64)
     K, emin = _exact_gram_int(X)
@@ -162,9 +162,8 @@ def gram_inf_mp(X: np.ndarray, dps: int = 40):
         for i in range(n):
             G[i, i] = nrm[i] ** 2 / 2
             for jj in range(i + 1, n):
-                dif = K[i, i] + K[jj, jj] - 2 * K[i, jj]
-                summ = K[i, i] + K[jj, jj] + 2 * K[i, jj]
-                th = 2 * mpmath.atan2(mpmath.sqrt(dif), mpmath.sqrt(summ))
+                det = K[i, i] * K[jj, jj] - K[i, jj] ** 2      # Lagrange identity: exact, >= 0
+                th = mpmath.atan2(mpmath.sqrt(det), K[i, jj])
                 g = (mpmath.sin(th) + (mpmath.pi - th) * mpmath.cos(th)) / (2 * mpmath.pi) * nrm[i] * nrm[jj]
                 G[i, jj] = g
                 G[jj, i] = g
@@ -209,7 +208,7 @@ def lambda0_highprec(X: np.ndarray, dps: int = 40, max_iter: int = 10) -> dict:
         res = mpmath.sqrt(mpmath.fsum((Gv[i] - lam_rq * v[i]) ** 2 for i in range(n)) / vv)
         gap = float(w[1] - w[0]) if n > 1 else float("inf")
         bound = res if gap <= 2 * float(res) else min(res, res**2 / (mpmath.mpf(gap) - res))
-    return {"value": +lam_rq, "value_str": mpmath.nstr(lam_rq, dps), "float": float(lam_rq),
+    return {"value": lam_rq, "value_str": mpmath.nstr(lam_rq, dps), "float": float(lam_rq),
             "residual_bound": float(bound), "gap_float64": gap, "is_smallest": bool(float(res) < gap / 2),
             "iterations": it, "dps": dps}
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 __all__ = ["gaussian_norm_tail", "c_of_delta", "c_empirical", "c_single", "gamma_max", "gamma_train",
-           "c_of_delta_symbolic", "tail_monte_carlo", "TAIL_BOUND_CITATION"]
+           "c_of_delta_symbolic", "tail_monte_carlo", "c_summary", "TAIL_BOUND_CITATION"]
 
 #: The explicit bound every c(delta) here rests on.
 TAIL_BOUND_CITATION = (
@@ -106,3 +106,17 @@ def tail_monte_carlo(rows: int, cols: int, delta: float, trials: int = 200, seed
             "consistent": bool(k / trials <= delta or k == 0 or
                                float(stats.binom.sf(k - 1, trials, delta)) > 0.01),
             "bound": TAIL_BOUND_CITATION}
+
+
+def c_summary(norm_A0: float, norm_W0: float, m: int, d: int, delta: float) -> dict:
+    """The two honest c's side by side (SPEC section 3): measured on the initialization, and c(delta).
+
+    c_emp = max(||A(0)||, ||W(0)||)/sqrt(m) is what this initialization satisfies; c(delta) holds with
+    probability >= 1 - delta before seeing it. Both with their gamma_max = min(1/2, 1/(4c)).
+    """
+    ce = c_empirical(norm_A0, norm_W0, m)
+    cd = c_of_delta(m, d, delta)
+    return {"c_empirical": ce, "c_A_empirical": norm_A0 / math.sqrt(m), "c_W_empirical": norm_W0 / math.sqrt(m),
+            "c_delta": cd["c"], "c_A_delta": cd["c_A"], "c_W_delta": cd["c_W"], "delta": delta,
+            "gamma_max_empirical": gamma_max(ce), "gamma_max_delta": gamma_max(cd["c"]),
+            "init_within_c_delta": bool(ce <= cd["c"]), "bound": TAIL_BOUND_CITATION}

@@ -1,0 +1,180 @@
+"""The audit API, its findings, and the derived constants checked against the inequalities they come from."""
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import proofs_checks as pc
+from proofs_checks import l3_3, l3_4, t3_2
+from proofs_checks.forward import forward, h_formula, ift_gradients, random_instance
+from verifier.theory.kernel import gram_finite, gram_inf
+
+IDS = ["L2.2", "L2.3", "L3.1", "L3.3", "L3.4", "L3.5", "T3.1", "L3.6", "T3.2"]
+
+
+@pytest.fixture(scope="module")
+def audit():
+    return pc.run_audit()
+
+
+def test_run_audit_contract(audit):
+    json.dumps(audit)
+    ids = [r["id"] for r in audit]
+    assert set(IDS) <= set(ids)
+    for r in audit:
+        assert set(r) >= {"id", "title", "status", "steps", "findings", "reason"}
+        assert r["status"] in pc.STATUSES
+        for s in r["steps"]:
+            assert set(s) >= {"description", "kind", "passed", "detail"}
+        for f in r["findings"]:
+            assert set(f) >= {"summary", "evidence"}
+    text = pc.render_audit_text(audit)
+    assert all(i in text for i in IDS)
+
+
+def test_expected_statuses(audit):
+    st_ = {r["id"]: r["status"] for r in audit}
+    assert st_["L2.2"] == "algebra verified"
+    for sid in ("L3.1", "L3.4", "L3.5", "L3.6", "T3.2"):
+        assert st_[sid] == "finding"
+    l31 = next(r for r in audit if r["id"] == "L3.1")
+    ev = l31["findings"][0]["evidence"]
+    assert max(ev["relative_error_corrected_Q"]) < 1e-6 < min(ev["relative_error_printed_Q"])
+
+
+def test_h_formula_predicts_a_gradient_step_independently():
+    """d yhat/dt = -H r: one tiny gradient step, with the gradient of L from finite differences of L itself
+    (not from the Jacobian code), matches -tau H r with the corrected H, not with the printed one."""
+    I = random_instance(n=3, d=3, m=5, seed=4)
+    A, W, u, v, X, y, g = I["A"], I["W"], I["u"], I["v"], I["X"], I["y"], I["gamma"]
+    params = [A, W, u, v]
+
+    def loss(ps):
+        r = forward(*ps, X, g)["yhat"] - y
+        return 0.5 * float(r @ r)
+
+    grads = []
+    h = 1e-6
+    for i, P in enumerate(params):
+        G = np.zeros_like(P)
+        for k in range(P.size):
+            up = [q.copy() for q in params]
+            dn = [q.copy() for q in params]
+            up[i].reshape(-1)[k] += h
+            dn[i].reshape(-1)[k] -= h
+            G.reshape(-1)[k] = (loss(up) - loss(dn)) / (2 * h)
+        grads.append(G)
+    tau = 1e-5
+    stepped = [P - tau * G for P, G in zip(params, grads)]
+    r = forward(*params, X, g)["yhat"] - y
+    dy = (forward(*stepped, X, g)["yhat"] - forward(*params, X, g)["yhat"]) / tau
+    H_ok, _ = h_formula(*params, X, g)
+    H_pr, _ = h_formula(*params, X, g, q_variant="printed", zz_weight="identity")
+    assert np.allclose(dy, -H_ok @ r, rtol=1e-3, atol=1e-4 * np.abs(dy).max())
+    assert not np.allclose(dy, -H_pr @ r, rtol=1e-3, atol=1e-4 * np.abs(dy).max())
+    # and the IFT gradient agrees with the loss differences
+    gi = ift_gradients(*params, X, y, g)
+    assert np.allclose(gi["A"], grads[0], atol=1e-7) and np.allclose(gi["W"], grads[1], atol=1e-7)
+
+
+def test_l34_counterexample_meets_hypotheses_and_breaks_conclusion():
+    ce = l3_4.counterexample(n=24, m=1500, seed=1)
+    assert ce["lambda_min_G0"] >= ce["three_quarter_lambda0"]
+    assert ce["norm_W_minus_W0"] <= ce["R"] * (1 + 1e-12)
+    assert ce["norm_W_over_2c_sqrt_m"] <= 1
+    assert ce["norm_G_minus_G0"] > ce["lambda0_over_4"]
+    assert ce["norm_G_minus_G0"] > ce["printed_bound"]
+    assert ce["norm_G_minus_G0"] <= ce["corrected_bound"]
+
+
+positive = st.floats(min_value=1e-2, max_value=1e2)
+
+
+@given(n=st.integers(2, 500), lam0=st.floats(1e-4, 0.5), c=st.floats(1.0, 5.0), nX=st.floats(1.0, 20.0),
+       r0=positive, delta=st.floats(1e-4, 0.5))
+def test_derived_constants_satisfy_their_inequalities(n, lam0, c, nX, r0, delta):
+    nX = min(nX, math.sqrt(n))                  # ||X||^2 <= ||X||_F^2 = n for unit rows
+    rows = {r["name"]: r["value"] for r in pc.explicit_constants(n, lam0, c, nX, r0, delta)}
+    # A.7 (paper's printed chain, from SPEC): W drift <= R and A drift <= c sqrt(m) at the width
+    m = rows["width_L3.5"] * (1 + 1e-12)
+    R = math.sqrt(m) * lam0 / (16 * c * nX**2)
+    assert 128 * c * n * r0**2 / (lam0**2 * math.sqrt(m)) <= R * (1 + 1e-9)
+    assert 64 * c * n * r0**2 / (lam0**2 * math.sqrt(m)) <= c * math.sqrt(m) * (1 + 1e-9)
+    # and it is the smallest such m (the W condition is tight)
+    m_lo = rows["width_L3.5_W_radius"] * 0.99
+    assert 128 * c * n * r0**2 / (lam0**2 * math.sqrt(m_lo)) > math.sqrt(m_lo) * lam0 / (16 * c * nX**2)
+    # A.8 at the width: radius conditions, and (41)-(43) with the step size
+    m = rows["width_L3.6"] * (1 + 1e-12)
+    assert 512 * c * n * r0**2 / (lam0**2 * math.sqrt(m)) <= math.sqrt(m) * lam0 / (16 * c * nX**2) * (1 + 1e-9)
+    assert 256 * c * n * r0**2 / (lam0**2 * math.sqrt(m)) <= c * math.sqrt(m) * (1 + 1e-9)
+    dZ = math.sqrt(n) * 512 * c * n * r0**2 / (lam0 * m)          # (39) per alpha beta^k
+    dP = math.sqrt(n) * 128 * c * n * r0**2 / (lam0 * m)          # (40)
+    ub, vb = 32 * c * math.sqrt(n) * r0 / lam0, 16 * c * math.sqrt(n) * r0 / lam0
+    k42 = (dZ * ub + dP * vb) / r0
+    k41 = 4 * c * math.sqrt(n) * 4 * c * math.sqrt(n) + 2 * c * math.sqrt(n) * 2 * c * math.sqrt(n) + k42
+    alpha = rows["step_size_L3.6"]
+    assert 2 * k42 + alpha * k41**2 <= lam0 / 2 * (1 + 1e-9)
+    assert alpha * lam0 <= 1
+    # L3.3: the union/Bernstein tail at the explicit width is <= delta
+    m33 = rows["width_L3.3"]
+    eps = lam0 / (4 * n)
+    assert n * (n + 1) * math.exp(-m33 * eps**2 / (3 + 4 * eps)) <= delta * (1 + 1e-9)
+    assert rows["width_T3.1"] >= max(rows["width_L3.3"], rows["width_L3.5"])
+
+
+@given(n=st.integers(2, 200), lam0=st.floats(1e-3, 0.5), c=st.floats(1.0, 4.0), nX=st.floats(1.0, 14.0), r0=positive)
+def test_repaired_gf_width_closes_the_honest_chain(n, lam0, c, nX, r0):
+    nX = min(nX, math.sqrt(n))
+    rows = {r["name"]: r["value"] for r in pc.explicit_constants(n, lam0, c, nX, r0)}
+    m = rows["width_L3.5_repaired"] * (1 + 1e-9)
+    q = math.sqrt(m)
+    U = q + 8 * c * math.sqrt(n) * r0 / lam0
+    V = q + 4 * c * math.sqrt(n) * r0 / lam0
+    w_drift = (2 / lam0) * math.sqrt(n) * r0 * (2 * U + V) / q
+    a_drift = (4 / lam0) * math.sqrt(n) * r0 * U / q
+    assert w_drift <= q * lam0 / (12 * c * math.sqrt(n) * nX) * (1 + 1e-7)
+    assert a_drift <= c * q * (1 + 1e-7)
+    assert rows["width_L3.5_repaired"] >= rows["width_L3.5_W_radius"] * 0   # defined and positive
+    assert rows["width_L3.5_repaired"] > 0
+
+
+def test_l35_conclusion_iii_conflicts_with_width():
+    rows = {r["name"]: r["value"] for r in pc.explicit_constants(10, 0.05, 2.0, 2.5, 4.0)}
+    assert rows["width_L3.5"] / rows["width_max_for_L3.5(iii)_at_t0"] == pytest.approx(32 * 2.5**2 / 0.05)
+
+
+def test_l33_monte_carlo_at_explicit_width_small():
+    X = np.eye(3)
+    lam = float(np.linalg.eigvalsh(gram_inf(X))[0])
+    eps = lam / 12
+    m = int(math.ceil((3 + 4 * eps) / eps**2 * math.log(12 / 0.2)))
+    res = l3_3.monte_carlo_check(X, m, 0.2, trials=25, seed=5)
+    assert res["failures"] / res["trials"] <= 0.2
+
+
+def test_t32_printed_width_fails_l33_event_often():
+    res = t3_2.printed_width_monte_carlo(theta=0.35, trials=60, seed=2)
+    assert res["rate_norm_event_fails"] > 3 * res["delta"]
+    assert res["m_L3.3"] > 20 * res["m_printed_shape"]
+
+
+def test_explicit_constants_validates_input():
+    with pytest.raises(ValueError):
+        pc.explicit_constants(10, -0.1, 2.0, 2.0, 1.0)
+    with pytest.raises(ValueError):
+        pc.explicit_constants(10, 0.1, 2.0, 2.0, 1.0, delta=1.5)
+    rows = pc.explicit_constants(10, 0.1, 2.0, 2.0, 1.0, delta=0.1, m=10**6)
+    json.dumps(rows)
+    names = {r["name"] for r in rows}
+    assert {"width_L3.5", "width_L3.6", "step_size_L3.6", "width_L3.3", "step_size_L3.6_at_m"} <= names
+    for r in rows:
+        assert set(r) >= {"name", "value", "formula", "source", "statement"}
+
+
+@pytest.mark.slow
+def test_full_audit_with_a_caller_setting():
+    res = pc.run_audit({"n": 50, "lambda0": 0.02, "c": 2.1, "norm_X": 5.0, "r0_norm": 7.0, "m": 1000, "delta": 0.01})
+    assert len(res) == 10
