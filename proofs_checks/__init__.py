@@ -59,7 +59,7 @@ def render_audit_text(results: list[dict], width: int = 100) -> str:
     for r in results:
         ok = sum(1 for s in r["steps"] if s["passed"])
         lines.append(f"{r['id']:<6} {r['status']:<32} {ok:>4}/{len(r['steps']):<4} {len(r['findings']):>9}  "
-                     + r["title"][: max(10, width - 65)])
+                     + r["title"][:60])
     for r in results:
         bad = [s for s in r["steps"] if not s["passed"]]
         if not (r["findings"] or bad or r.get("reason")):
