@@ -85,3 +85,25 @@ def test_divergence_stops_run_and_keeps_trajectory():
     assert tr.stopped_reason is not None
     assert 1 <= len(tr) <= tr.stopped_step + 1
     assert np.all(np.isfinite(tr.arrays()["loss"]))
+
+
+def test_gradient_flow_matches_small_step_gd_and_its_error_control():
+    """GF integrated to T agrees with GD of small step alpha run to k = T/alpha (difference O(alpha))."""
+    from verifier.engine import train_gf
+
+    rng = np.random.default_rng(4)
+    n, d, m, gamma = 6, 4, 40, 0.1
+    X = _unit(rng, n, d)
+    y = np.sign(rng.standard_normal(n))
+    p = init_params(m, d, 3)
+    T = 1.0
+    gf = train_gf(p, X, y, TrainConfig(gamma=gamma, step_size=1e-3, steps=10_000, t_final=T, rtol=1e-7)).arrays()
+    assert abs(gf["time"][-1] - T) < 1e-12
+    diffs = []
+    for alpha in (0.02, 0.01):
+        gd = train_gd(p, X, y, TrainConfig(gamma=gamma, step_size=alpha, steps=int(round(T / alpha)))).arrays()
+        diffs.append(abs(gd["residual_sq"][-1] - gf["residual_sq"][-1]))
+    assert 0.35 < diffs[1] / diffs[0] < 0.65  # first-order convergence of GD to the flow
+    assert diffs[1] < 3e-2 * gf["residual_sq"][-1]
+    # the loss is non-increasing along the flow
+    assert np.all(np.diff(gf["loss"]) <= 1e-12 * gf["loss"][0])
