@@ -94,3 +94,27 @@ def test_console_script_runs_end_to_end(tmp_path):
     for f in ("summary.json", "report.md", "report.html", "data.npz", "trajectory.npz"):
         assert (out / f).is_file(), f
     assert "verdict" in proc.stdout
+
+
+def test_audit_json_and_text():
+    res = _run(["audit", "--json", "--only", "L3.1", "--only", "L2.2"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert [r["id"] for r in out] == ["L2.2", "L3.1"]
+    assert out[0]["status"] == "algebra verified" and out[1]["status"] == "finding"
+    res = _run(["audit", "--only", "L9.9"])
+    assert res.exit_code == 2 and "unknown statement id" in res.output
+
+
+def test_check_json_includes_theory_table_and_explicit_constants():
+    res = _run(["check", "--data", "synthetic:n=10,d=4", "--width", "32", "--json",
+                "--constant", "C_m_L33=2", "--constant", "C_width_L3.6=3"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    ids = {r["id"] for r in out["statements_table"]}
+    assert {"L2.2", "L3.3", "L3.4", "L3.6", "T3.2"} <= ids
+    l33 = next(r for r in out["statements_table"] if r["id"] == "L3.3" and r["hidden_constants_used"])
+    assert l33["hidden_constants_used"] == {"C_m_L33": 2.0}
+    assert out["theory"]["hidden_constants"]["C_width_L3.6"] == 3.0
+    names = {e["name"] for e in out["explicit_constants"]}
+    assert {"width_L3.6", "step_size_L3.6", "width_L3.5"} <= names

@@ -161,8 +161,9 @@ def main():
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
               help="Continue the interrupted run in this directory (other options are taken from it; --steps may extend it).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--no-audit", "no_audit", is_flag=True, help="Leave the symbolic proof audit out of the report (saves ~5 s).")
 @_guard
-def run(config, out, resume_dir, quiet, **flags):
+def run(config, out, resume_dir, quiet, no_audit, **flags):
     """Train (GD or GF) and write the verification report."""
     import signal
 
@@ -192,12 +193,13 @@ def run(config, out, resume_dir, quiet, **flags):
     try:
         if resume_dir is not None:
             given = [k for k, v in flags.items() if v not in (None, (), {}) and k != "steps"]
-            if config or out or given:
+            if config or out or given or no_audit:
                 raise SettingError("--resume takes its setting from the run directory; only --steps may be given")
             out = resume_dir
             summary = resume_pipeline(resume_dir, steps=flags.get("steps"), on_prepared=started, on_step=stepped)
         else:
             s = _make_setting(config, **flags)
+            s.audit = not no_audit
             if out is None:
                 name = (Path(s.dataset).stem if s.dataset.endswith((".npz", ".csv"))
                         else s.dataset.replace(":", "_").replace(",", "_").replace("=", ""))
@@ -272,7 +274,21 @@ def _print_check(out):
     for row in _theory_rows(out["theory"]):
         t.add_row(*row)
     con.print(t)
-    t = Table(title="hypotheses (hidden constants as shown)")
+    t = Table(title="the statements as sympy, evaluated for this setting (hidden constants: verifier.theory.statements)")
+    for col in ("statement", "quantity", "expression", "value", "hidden constants"):
+        t.add_column(col)
+    for row in out.get("statements_table", []):
+        hc = ", ".join(f"{k}={fmt(v)}" for k, v in row["hidden_constants_used"].items())
+        t.add_row(row["id"], row["quantity"], row["expression"], fmt(row["value"]), hc)
+    con.print(t)
+    if out.get("explicit_constants"):
+        t = Table(title="explicit sufficient conditions derived from the proofs (proofs_checks)")
+        for col in ("name", "value", "formula", "source"):
+            t.add_column(col)
+        for e in out["explicit_constants"]:
+            t.add_row(e["name"], fmt(e["value"]), e["formula"], e["source"])
+        con.print(t)
+    t = Table(title="hypotheses of the run verdicts (hidden constants as shown)")
     for col in ("statement", "hypothesis", "value", "", "required", "holds"):
         t.add_column(col)
     for c in out["claims"]:
@@ -283,6 +299,24 @@ def _print_check(out):
             mark = {True: "[green]yes[/]", False: "[red]NO[/]", None: "[yellow]undecided[/]"}[h["holds"]]
             t.add_row(cid, h["name"], fmt(h["value"]), h["relation"], fmt(h["required"]), mark)
     con.print(t)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--only", "only", multiple=True, help="Audit only these statements (e.g. --only L3.4).")
+@_guard
+def audit(as_json, only):
+    """Audit the proofs: every statement with its status (algebra verified / finding / cannot be checked)."""
+    import proofs_checks
+
+    unknown = [i for i in only if i not in proofs_checks.AUDIT_MODULES]
+    if unknown:
+        raise SettingError(f"unknown statement id(s) {', '.join(unknown)} (known: {', '.join(proofs_checks.AUDIT_MODULES)})")
+    res = proofs_checks.run_audit(ids=set(only) if only else None)
+    if as_json:
+        click.echo(json.dumps(res, indent=2))
+    else:
+        click.echo(proofs_checks.render_audit_text(res))
 
 
 @main.command()

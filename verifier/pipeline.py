@@ -55,6 +55,7 @@ class Setting:
     t_final: float | None = None  # gf: integration time (default steps * step size)
     gf_rtol: float = 1e-6
     checkpoint_every: int = 10
+    audit: bool = True            # include the symbolic proof audit (proofs_checks) in the report
 
     def validate(self) -> None:
         if not isinstance(self.width, int) or self.width < 1:
@@ -86,9 +87,11 @@ class Setting:
             raise SettingError(f"--time must be a positive number, got {self.t_final}")
         if not 0 < self.gf_rtol < 1:
             raise SettingError(f"--gf-rtol must lie in (0, 1), got {self.gf_rtol}")
+        from .theory.statements import HIDDEN_CONSTANTS
+        known = list(HIDDEN_DEFAULTS) + list(HIDDEN_CONSTANTS)
         for k, v in self.hidden.items():
-            if k not in HIDDEN_DEFAULTS:
-                raise SettingError(f"unknown hidden constant '{k}' (known: {', '.join(HIDDEN_DEFAULTS)})")
+            if k not in known:
+                raise SettingError(f"unknown hidden constant '{k}' (known: {', '.join(known)})")
             if not (isinstance(v, float) and math.isfinite(v) and v > 0):
                 raise SettingError(f"hidden constant {k} must be a positive number, got {v}")
 
@@ -162,7 +165,8 @@ def prepare(s: Setting) -> Prepared:
     sq = math.sqrt(s.width)
     G = gram_inf(ds.X)
     th = run_theory_numbers(ds.X, m=s.width, gamma=s.gamma, step_size=alpha, c_emp=c0,
-                            r0_norm=float(np.linalg.norm(ev0.r)), delta=s.delta, hidden=s.hidden, G_inf=G)
+                            r0_norm=float(np.linalg.norm(ev0.r)), delta=s.delta, hidden=_split_hidden(s.hidden)[0],
+                            G_inf=G)
     th["c_emp_A"] = float(np.linalg.norm(p0.A, 2)) / sq
     th["c_emp_W"] = float(np.linalg.norm(p0.W, 2)) / sq
     th["contraction_0"] = q0
@@ -177,6 +181,12 @@ def _t_final(s: Setting, alpha: float) -> float | None:
     return float(s.t_final) if s.t_final else s.steps * alpha
 
 
+def _split_hidden(hidden: dict) -> tuple[dict, dict]:
+    """(constants of the run verdicts, constants of the symbolic theory table)."""
+    run_c = {k: v for k, v in hidden.items() if k in HIDDEN_DEFAULTS}
+    return run_c, {k: v for k, v in hidden.items() if k not in HIDDEN_DEFAULTS}
+
+
 def _setting_dict(pr: Prepared) -> dict:
     s = pr.setting
     out = {"dataset": s.dataset, "n": pr.data.n, "d": pr.data.d, "width": s.width, "gamma": s.gamma,
@@ -189,9 +199,46 @@ def _setting_dict(pr: Prepared) -> dict:
     return out
 
 
-def _extras(pr: Prepared | None = None) -> dict:
-    """Audit and explicit constants from proofs_checks, when that package provides them."""
-    return {}
+def _theory_values(pr: Prepared) -> dict:
+    th = pr.theory
+    return {"n": pr.data.n, "d": pr.data.d, "m": pr.setting.width, "gamma": pr.setting.gamma, "c": th["c_emp"],
+            "delta": pr.setting.delta, "lambda0": th["lambda0"], "alpha": pr.step_size, "norm_X": th["norm_X"],
+            "r0_norm": th["r0_norm"]}
+
+
+def _extras(pr: Prepared, *, audit: bool) -> dict:
+    """The statements as sympy (theory table), explicit constants from the proofs, and the proof audit."""
+    import proofs_checks
+    from .theory.statements import theory_table
+
+    vals = _theory_values(pr)
+    out = {"statements_table": theory_table(vals, _split_hidden(pr.setting.hidden)[1] or None)}
+    th = pr.theory
+    if th["lambda0"] > 0:
+        out["explicit_constants"] = proofs_checks.explicit_constants(
+            pr.data.n, th["lambda0"], th["c_emp"], th["norm_X"], th["r0_norm"], pr.setting.delta, m=pr.setting.width)
+    if audit:
+        records = proofs_checks.run_audit({k: vals[k] for k in ("n", "lambda0", "c", "norm_X", "r0_norm", "m", "delta")})
+        for r in records:
+            ok = sum(1 for st in r["steps"] if st["passed"])
+            first = r["findings"][0]["summary"] if r["findings"] else (r.get("reason") or "")
+            r["summary"] = f"{ok}/{len(r['steps'])} steps verified; {len(r['findings'])} finding(s)" + (
+                f". {first}" if first else "")
+        out["audit"] = records
+    return out
+
+
+def _explicit_gaps(claims: list[dict], explicit: list[dict], m: int, alpha: float) -> None:
+    """Add 'explicit width (step size) from the proof vs the one used' to the gaps of the claims concerned."""
+    vals = {e["name"]: e["value"] for e in explicit if isinstance(e.get("value"), (int, float))}
+    for c in claims:
+        base = c["id"].split("(")[0]
+        key = {"L3.6": "width_L3.6", "L3.5": "width_L3.5", "T3.2": "width_T3.2", "T3.1": "width_T3.1",
+               "L3.3": "width_L3.3"}.get(base)
+        if key in vals:
+            c["gap"]["explicit_width_from_proof_over_used"] = vals[key] / m
+        if base in ("L3.6", "T3.2") and vals.get("step_size_L3.6", 0) > 0:
+            c["gap"]["used_step_over_explicit_from_proof"] = alpha / vals["step_size_L3.6"]
 
 
 def _base_summary(pr: Prepared) -> dict:
@@ -222,9 +269,12 @@ def check(s: Setting) -> dict:
     out = _base_summary(pr)
     out["claims"] = [{"id": c["id"], "title": c["title"], "hypotheses": c["hypotheses"],
                       "hypotheses_met": c["hypotheses_met"], "constants_used": c["constants_used"],
-                      "gap": {k: v for k, v in c["gap"].items() if "width" in k or "step" in k}}
-                     for c in claims]
-    out.update(_extras(pr))
+                      "gap": c["gap"]} for c in claims]
+    ex = _extras(pr, audit=False)
+    _explicit_gaps(out["claims"], ex.get("explicit_constants", []), s.width, pr.step_size)
+    for c in out["claims"]:
+        c["gap"] = {k: v for k, v in c["gap"].items() if "width" in k or "step" in k}
+    out.update(ex)
     return _to_json(out)
 
 
@@ -336,7 +386,9 @@ def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: di
     }
     if len(arr["ntk_step"]):
         summary["ntk"] = {k: arr[k].tolist() for k in NTK_KEYS}
-    summary.update(_extras(pr))
+    ex = _extras(pr, audit=s.audit)
+    _explicit_gaps(summary["claims"], ex.get("explicit_constants", []), s.width, pr.step_size)
+    summary.update(ex)
     summary = _to_json(summary)
     _atomic_write(out / "summary.json", json.dumps(summary, indent=2))
     write_report(out)
