@@ -1,0 +1,135 @@
+"""Certified lambda0 contains the 50-digit lambda_min of G_inf (inertia bisection, independent)."""
+import json
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from certify_refs import gram_inf_mp, lambda_min_mp
+from verifier.certify import certify_lambda0
+from verifier.certify.entries import flint_available
+
+
+def reference_lambda0(X):
+    G = gram_inf_mp(X)
+    guess = float(mpmath.eigsy(G, eigvals_only=True)[0]) if X.shape[0] <= 6 else float(
+        np.linalg.eigvalsh(np.array(G.tolist(), dtype=float))[0])
+    return lambda_min_mp(G, guess)
+
+
+def assert_contains(cert, bracket):
+    lo, hi = bracket
+    assert cert.status == "proven"
+    assert mpmath.mpf(cert.lower) <= hi, (cert.lower, hi)
+    assert lo <= mpmath.mpf(cert.upper), (lo, cert.upper)
+
+
+@settings(deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 12), d=st.integers(2, 5),
+       unit=st.booleans())
+def test_lambda0_contains_50_digit_value(seed, n, d, unit):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    if unit:
+        X /= np.linalg.norm(X, axis=1)[:, None]  # rounded: the certificate speaks about these floats
+    cert = certify_lambda0(X, rel_width=1e-8)
+    assert_contains(cert, reference_lambda0(X))
+    assert cert.details["target_met"] and cert.width <= 1e-8 * cert.upper
+
+
+@pytest.mark.parametrize("method", ["cholesky", "interval-cholesky"])
+def test_other_methods_contain_the_reference(method):
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((9, 3))
+    ref = reference_lambda0(X)
+    cert = certify_lambda0(X, rel_width=1e-6, method=method)
+    assert_contains(cert, ref)
+    assert cert.method == method
+
+
+@pytest.mark.skipif(not flint_available(), reason="python-flint not installed")
+def test_flint_entries_route_contains_the_reference():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((10, 4))
+    assert_contains(certify_lambda0(X, entries="flint"), reference_lambda0(X))
+
+
+def test_nearly_parallel_data():
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((8, 4))
+    X[1] = X[0] + 1e-9 * rng.standard_normal(4)  # lambda0 ~ angle^2: tiny but positive
+    X[2] = -X[3] + 1e-7 * rng.standard_normal(4)
+    cert = certify_lambda0(X)
+    assert_contains(cert, reference_lambda0(X))
+    assert cert.details["lambda0_positive"] == "proven"
+
+
+def test_duplicate_rows_are_never_proven_positive():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((7, 3))
+    X[5] = 3.0 * X[2]  # exactly parallel: K has two equal rows, lambda0 = 0 exactly
+    cert = certify_lambda0(X)
+    assert cert.status == "proven"
+    assert cert.lower <= 0.0 <= cert.upper
+    assert cert.details["lambda0_positive"] == "undecided"
+
+
+def test_digits_relative_width_and_value():
+    from verifier.data import load_dataset
+    from verifier.theory.kernel import lambda0
+
+    X = load_dataset("digits").X
+    cert = certify_lambda0(X, rel_width=1e-8)
+    assert cert.status == "proven" and cert.details["target_met"]
+    assert 1.3e-4 < cert.lower <= cert.upper < 1.4e-4
+    assert cert.width <= 1e-8 * cert.upper
+    assert cert.lower - 1e-15 <= lambda0(X) <= cert.upper + 1e-15  # float eigvalsh agrees to ~1e-15
+    d = cert.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["details"]["n"] == 360 and "sha256" in d["statement"]
+
+
+def test_verify_accepts_and_detects_tampering():
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((12, 4))
+    cert = certify_lambda0(X)
+    assert cert.verify()
+    lo, hi = cert.lower, cert.upper
+    width = hi - lo
+    cert.lower = hi + 10 * width + 1e-12  # above lambda0: must not be re-proven
+    assert not cert.verify()
+    cert.lower = lo
+    cert.upper = lo - 10 * width - 1e-12  # below lambda0: no witness can reach it
+    assert not cert.verify()
+    cert.upper = hi
+    assert cert.verify()
+
+
+def test_verify_checks_the_data():
+    rng = np.random.default_rng(6)
+    cert = certify_lambda0(rng.standard_normal((6, 3)))
+    cert.details["fingerprint"] = "0" * 64
+    assert not cert.verify()
+
+
+@pytest.mark.slow
+def test_digits_verify_and_subset_against_50_digits():
+    from verifier.data import load_dataset
+
+    X = load_dataset("digits").X
+    cert = certify_lambda0(X)
+    assert cert.verify()
+    sub = X[::9]  # 40 rows
+    assert_contains(certify_lambda0(sub), reference_lambda0(sub))
+
+
+@pytest.mark.slow
+def test_n1000_sphere_under_30_seconds():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((1000, 50))
+    X /= np.linalg.norm(X, axis=1)[:, None]
+    cert = certify_lambda0(X)
+    assert cert.details["target_met"] and cert.seconds < 30
+    assert cert.verify()
