@@ -33,6 +33,7 @@ __all__ = ["GramEnclosure", "certify_gram_entries", "statement_for", "data_finge
            "flint_available", "BACKENDS"]
 
 BACKENDS = ("numpy", "flint", "mpmath")
+_CHUNK = 1 << 15
 
 
 @dataclass
@@ -149,19 +150,25 @@ def _entries_numpy(X: np.ndarray):
     diag = DDI(np.diag(S.hi).copy(), np.diag(S.lo).copy(), np.diag(S.err).copy())
     norms = diag.sqrt()
     i, j = np.triu_indices(n, 1)
-    c = DDI(S.hi[i, j], S.lo[i, j], S.err[i, j]) / (norms[i] * norms[j])
-    # clamp the point c0 into [-1, 1]; the shift is added to the mean-value radius
-    over = (c.h > 1) | ((c.h == 1) & (c.l > 0))
-    under = (c.h < -1) | ((c.h == -1) & (c.l < 0))
-    ch = np.where(over, 1.0, np.where(under, -1.0, c.h))
-    cl = np.where(over | under, 0.0, c.l)
-    shift = np.where(over | under, inflate(np.abs(np.abs(c.h) - 1.0) + np.abs(c.l), 2), 0.0)
-    k = kernel_at_point(ch, cl)
-    lip = inflate((c.r + shift) * 0.5, 2)
-    lo_rad = inflate(k.r + lip, 2)
-    if not (np.all(np.isfinite(k.h)) and np.all(np.isfinite(lo_rad))):
+    h = np.empty(i.size)
+    l = np.empty(i.size)
+    lo_rad = np.empty(i.size)
+    for start in range(0, i.size, _CHUNK):  # bounded memory and cache-sized temporaries
+        sl = slice(start, start + _CHUNK)
+        a, b = i[sl], j[sl]
+        c = DDI(S.hi[a, b], S.lo[a, b], S.err[a, b]) / (norms[a] * norms[b])
+        # clamp the point c0 into [-1, 1]; the shift is added to the mean-value radius
+        over = (c.h > 1) | ((c.h == 1) & (c.l > 0))
+        under = (c.h < -1) | ((c.h == -1) & (c.l < 0))
+        ch = np.where(over, 1.0, np.where(under, -1.0, c.h))
+        cl = np.where(over | under, 0.0, c.l)
+        shift = np.where(over | under, inflate(np.abs(np.abs(c.h) - 1.0) + np.abs(c.l), 2), 0.0)
+        k = kernel_at_point(ch, cl)
+        lip = inflate((c.r + shift) * 0.5, 2)
+        h[sl], l[sl], lo_rad[sl] = k.h, k.l, inflate(k.r + lip, 2)
+    if not (np.all(np.isfinite(h)) and np.all(np.isfinite(lo_rad))):
         raise FloatingPointError("numpy enclosure produced a non-finite bound")
-    return _assemble(n, i, j, k.h, k.l, lo_rad)
+    return _assemble(n, i, j, h, l, lo_rad)
 
 
 def _assemble(n, i, j, h, l, lo_rad):
