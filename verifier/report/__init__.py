@@ -65,6 +65,11 @@ def headline(summary: dict) -> list[str]:
     for v, ids in tally.items():
         if v != "counterexample":
             lines.append(f"{v}: {', '.join(ids)}.")
+    audit = summary.get("audit") or []
+    flagged = [a["id"] for a in audit if a.get("findings")]
+    if flagged:
+        lines.append(f"Proof audit: {sum(len(a['findings']) for a in audit)} finding(s) in the paper, "
+                     f"in {', '.join(flagged)} (see 'Proof audit').")
     if summary["run"].get("stopped_reason"):
         lines.append(f"The run stopped early at step {summary['run']['stopped_step']}: {summary['run']['stopped_reason']}")
     return lines
