@@ -166,3 +166,22 @@ def test_atan_table_against_independent_value():
                 ball = ball.atan()
                 got = arb(float(h[k])) + arb(float(l[k]))
                 assert (ball - got).abs_upper() <= arb(float(r[k]))
+
+
+def test_accurate_matmul_long_inner_dimension():
+    rng = np.random.default_rng(8)
+    n = 20000
+    A = rng.standard_normal((1, n)) * np.exp2(rng.integers(-30, 30, size=(1, n)))
+    B = rng.standard_normal((n, 1))
+    P = accurate_matmul(A, B)
+    exact = sum(Fraction(float(a)) * Fraction(float(b)) for a, b in zip(A[0], B[:, 0]))
+    got = Fraction(float(P.hi[0, 0])) + Fraction(float(P.lo[0, 0]))
+    assert abs(exact - got) <= Fraction(float(P.err[0, 0]))
+    # far below the float64 a-priori bound gamma_n |A||B| ~ 2e-12 |A||B|
+    assert float(P.err[0, 0]) < 1e-18 * (np.abs(A) @ np.abs(B)).item()
+
+
+def test_single_row_and_statement():
+    E = certify_gram_entries(np.array([[3.0, -4.0]]))
+    assert E.n == 1 and E.mid[0, 0] == 0.5 and E.rad[0, 0] == 0
+    assert "float64" in E.statement and E.fingerprint[:16] in E.statement

@@ -93,3 +93,21 @@ def test_input_validation():
     with pytest.raises(ValueError):
         certify_pd(np.eye(2), 0.0, 0.0, method="magic")
     assert certify_pd(np.eye(2), 0.0, float("nan")) == "undecided"
+
+
+@settings(max_examples=max(20, settings().max_examples), deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 12), ratio=st.sampled_from([0.5, 0.99, 1.01, 2.0]))
+def test_diagonal_radius_members(seed, n, ratio):
+    """Radius r I around a PD midpoint: the member M_mid - r I decides, exactly."""
+    rng = np.random.default_rng(seed)
+    lam = np.concatenate([[1e-8], rng.uniform(0.1, 1.0, n - 1)])
+    M = matrix_with_spectrum(rng, lam)
+    r = ratio * 1e-8
+    R = np.diag(np.full(n, r))
+    member_pd = exact_is_pd(M, Fraction(r))  # the worst member is M - r I
+    for method in METHODS:
+        verdict = certify_pd(M, R, 0.0, method=method)
+        if verdict == "proven":
+            assert member_pd, method
+    if ratio == 0.5:
+        assert certify_pd(M, R, 0.0, method="eig") == "proven"

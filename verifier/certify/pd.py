@@ -61,6 +61,10 @@ def rump_pd(M_mid: np.ndarray, t: float, rad_norm: float = 0.0):
 
     Returns (proven, lower): lower is a rational with lambda_min(M) >= lower (> t) when proven.
     M_mid must be exactly symmetric (only its lower triangle is read by LAPACK).
+    Assumption on LAPACK/BLAS (as in Rump 2006): every computed l_ij is (a_ij - sum_k l_ik l_jk)
+    accumulated in some order, divided by (or multiplied by a computed reciprocal of) l_jj, in
+    binary64 round-to-nearest; OpenBLAS's potrf/trsm kernels are of this kind. No explicit
+    inversion of triangular blocks.
     """
     M = np.asarray(M_mid, dtype=np.float64)
     n = M.shape[0]
