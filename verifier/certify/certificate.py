@@ -78,7 +78,8 @@ class Certificate:
         return lo <= value <= hi
 
     def verify(self) -> bool:
-        """Re-check the claimed bounds from scratch by an independent route (see ``method``)."""
+        """Re-check the current lower/upper from scratch by an independent route; True iff both
+        hold. What was done is recorded in ``details["verification"]``. "undecided" -> False."""
         if self._check is None:
             raise RuntimeError("this certificate carries no data to re-check (rebuilt from a dict?)")
         if self.status != "proven":

@@ -35,6 +35,10 @@ __all__ = ["certify_lambda0", "LAMBDA0_METHODS"]
 LAMBDA0_METHODS = ("auto", "eig-schur", "cholesky", "interval-cholesky")
 
 
+def _flt(q):
+    return None if q is None else float(q)
+
+
 def _target(ub: Fraction, rel_width: float) -> Fraction:
     return max(abs(ub) * Fraction(rel_width), Fraction(2) ** -1000)
 
@@ -100,7 +104,8 @@ def _eig_schur(enc: GramEnclosure, rel_width: float, driver: str = "numpy"):
     best["details"] = {
         "cluster_size": best["k"], "pd_tests": best["tests"], "float_lambda_min": float(pre.lam[0]),
         "float_lambda_next": float(pre.lam[best["k"]]) if best["k"] < n else None,
-        "schur_a": info.get("a"), "schur_c": info.get("c"), "schur_beta": info.get("beta"),
+        # the Schur inequality a c > beta^2 at the returned lower bound (floats, for the record)
+        "schur_a": _flt(info.get("a")), "schur_c": _flt(info.get("c")), "schur_beta": _flt(info.get("beta")),
         "eigensolver": driver,
     }
     best["witness"] = pre.V[:, 0].copy()
