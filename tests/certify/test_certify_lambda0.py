@@ -133,3 +133,17 @@ def test_n1000_sphere_under_30_seconds():
     cert = certify_lambda0(X)
     assert cert.details["target_met"] and cert.seconds < 30
     assert cert.verify()
+
+
+def test_core_works_without_python_flint(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "flint", None)  # import flint now raises ImportError
+    assert not flint_available()
+    rng = np.random.default_rng(12)
+    X = rng.standard_normal((10, 4))
+    cert = certify_lambda0(X)
+    assert_contains(cert, reference_lambda0(X))
+    assert cert.verify() and cert.details["verification"]["entries_backend"] == "mpmath"
+    with pytest.raises(ImportError):
+        certify_lambda0(X, entries="flint")
