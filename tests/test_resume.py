@@ -1,5 +1,4 @@
 """Interrupted runs keep what they recorded, and --resume continues them bit for bit."""
-import os
 import signal
 import subprocess
 import sys
@@ -28,7 +27,7 @@ class _Stop:
 @pytest.mark.parametrize("method,stop_at", [("gd", 13), ("gf", 9)])
 def test_resume_is_bit_for_bit(tmp_path, method, stop_at):
     s = Setting(dataset="synthetic:n=12,d=5,seed=3", width=150, steps=24, seed=2, method=method,
-                checkpoint_every=4, ntk_every=3)
+                checkpoint_every=4, ntk_every=3, audit=False)
     full = run(s, tmp_path / "full")
     part = run(s, tmp_path / "part", on_step=_Stop(stop_at))
     assert part["run"]["interrupted"] is True
@@ -48,10 +47,10 @@ def test_resume_is_bit_for_bit(tmp_path, method, stop_at):
 
 
 def test_resume_extends_a_finished_run(tmp_path):
-    s = Setting(dataset="synthetic:n=10,d=4", width=60, steps=10, checkpoint_every=0)
+    s = Setting(dataset="synthetic:n=10,d=4", width=60, steps=10, checkpoint_every=0, audit=False)
     run(s, tmp_path / "a")
     resume(tmp_path / "a", steps=20)
-    run(Setting(dataset="synthetic:n=10,d=4", width=60, steps=20), tmp_path / "b")
+    run(Setting(dataset="synthetic:n=10,d=4", width=60, steps=20, audit=False), tmp_path / "b")
     a = _load(tmp_path / "a" / "trajectory.npz")
     b = _load(tmp_path / "b" / "trajectory.npz")
     assert np.array_equal(a["loss"], b["loss"]) and len(a["loss"]) == 21
@@ -60,7 +59,7 @@ def test_resume_extends_a_finished_run(tmp_path):
 def test_sigterm_keeps_trajectory_and_resume_works(tmp_path):
     out = tmp_path / "r"
     cmd = [sys.executable, "-m", "verifier.cli", "run", "--data", "synthetic:n=30,d=6", "--width", "300",
-           "--steps", "100000", "--checkpoint-every", "2", "--out", str(out), "--quiet"]
+           "--steps", "100000", "--checkpoint-every", "2", "--out", str(out), "--quiet", "--no-audit"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     while not (out / "checkpoint.npz").exists() and time.time() < deadline:
@@ -82,4 +81,3 @@ def test_sigterm_keeps_trajectory_and_resume_works(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "verifier.cli", "run", "--resume", str(out), "--width", "5"],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "only --steps" in bad.stderr
-    os.environ.get("CI")
