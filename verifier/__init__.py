@@ -11,6 +11,7 @@ from .engine.ntk import ntk_terms
 from .pipeline import Setting, SettingError, check, run
 from .theory.kernel import arccos_kernel, gram_inf, gram_monte_carlo, lambda0
 from .theory.randmat import c_empirical, c_of_delta
+from .certify import Certificate, certify_contraction, certify_lambda0
 
 __all__ = [
     "__version__",
@@ -20,4 +21,5 @@ __all__ = [
     "Setting", "SettingError", "check", "run",
     "arccos_kernel", "gram_inf", "gram_monte_carlo", "lambda0",
     "c_empirical", "c_of_delta",
+    "Certificate", "certify_contraction", "certify_lambda0",
 ]

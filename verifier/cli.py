@@ -162,8 +162,10 @@ def main():
               help="Continue the interrupted run in this directory (other options are taken from it; --steps may extend it).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--no-audit", "no_audit", is_flag=True, help="Leave the symbolic proof audit out of the report (saves ~5 s).")
+@click.option("--no-certify", "no_certify", is_flag=True,
+              help="Skip the rigorous certificates (lambda0 interval, contraction at theta(0) and theta(K)).")
 @_guard
-def run(config, out, resume_dir, quiet, no_audit, **flags):
+def run(config, out, resume_dir, quiet, no_audit, no_certify, **flags):
     """Train (GD or GF) and write the verification report."""
     import signal
 
@@ -193,13 +195,14 @@ def run(config, out, resume_dir, quiet, no_audit, **flags):
     try:
         if resume_dir is not None:
             given = [k for k, v in flags.items() if v not in (None, (), {}) and k != "steps"]
-            if config or out or given or no_audit:
+            if config or out or given or no_audit or no_certify:
                 raise SettingError("--resume takes its setting from the run directory; only --steps may be given")
             out = resume_dir
             summary = resume_pipeline(resume_dir, steps=flags.get("steps"), on_prepared=started, on_step=stepped)
         else:
             s = _make_setting(config, **flags)
             s.audit = not no_audit
+            s.certify = not no_certify
             if out is None:
                 name = (Path(s.dataset).stem if s.dataset.endswith((".npz", ".csv"))
                         else s.dataset.replace(":", "_").replace(",", "_").replace("=", ""))
@@ -245,13 +248,15 @@ def _print_run_summary(summary, out):
 @main.command()
 @_setting_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--certify", is_flag=True,
+              help="Also prove an enclosure of lambda0 and a bound on (gamma/sqrt(m))||A(0)|| (verifier.certify).")
 @_guard
-def check(config, as_json, **flags):
+def check(config, as_json, certify, **flags):
     """Evaluate hypotheses and theory numbers for a setting, without training."""
     from .pipeline import check as check_pipeline
 
     s = _make_setting(config, **flags)
-    out = check_pipeline(s)
+    out = check_pipeline(s, certify=certify)
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return
@@ -287,6 +292,15 @@ def _print_check(out):
             t.add_column(col)
         for e in out["explicit_constants"]:
             t.add_row(e["name"], fmt(e["value"]), e["formula"], e["source"])
+        con.print(t)
+    if out.get("certificates"):
+        t = Table(title="certificates (rigorous; 'proven' means a proof in floating-point-aware arithmetic)")
+        for col in ("quantity", "lower", "upper", "status", "method", "seconds"):
+            t.add_column(col)
+        for cert in out["certificates"].values():
+            t.add_row(cert["quantity"], f"{cert['lower']:.17g}" if cert["lower"] is not None else "-",
+                      f"{cert['upper']:.17g}" if cert["upper"] is not None else "-", cert["status"],
+                      cert["method"], fmt(cert["seconds"]))
         con.print(t)
     t = Table(title="hypotheses of the run verdicts (hidden constants as shown)")
     for col in ("statement", "hypothesis", "value", "", "required", "holds"):

@@ -56,6 +56,7 @@ class Setting:
     gf_rtol: float = 1e-6
     checkpoint_every: int = 10
     audit: bool = True            # include the symbolic proof audit (proofs_checks) in the report
+    certify: bool = True          # rigorous lambda0 interval and contraction certificates (verifier.certify)
 
     def validate(self) -> None:
         if not isinstance(self.width, int) or self.width < 1:
@@ -228,6 +229,45 @@ def _extras(pr: Prepared, *, audit: bool) -> dict:
     return out
 
 
+def _certificates(pr: Prepared, final_A: np.ndarray | None) -> dict:
+    """Certified lambda0 interval and well-posedness margins (theta(0), and theta(K) when given)."""
+    from .certify import certify_contraction, certify_lambda0
+
+    certs = {"lambda0": certify_lambda0(pr.data.X).to_dict(),
+             "contraction_init": certify_contraction(pr.params.A, pr.setting.gamma).to_dict()}
+    if final_A is not None:
+        certs["contraction_final"] = certify_contraction(final_A, pr.setting.gamma).to_dict()
+    return certs
+
+
+def _apply_certificates(summary: dict, certs: dict) -> None:
+    """Put the certificates into the summary and mark the verdicts that rest on them as proven."""
+    summary["certificates"] = certs
+    lam = certs["lambda0"]
+    summary["lambda0"]["certified"] = {k: lam[k] for k in ("lower", "upper", "status", "method", "seconds")}
+    used = []
+    if lam["status"] == "proven":
+        used.append(f"lambda0 in [{lam['lower']:.17g}, {lam['upper']:.17g}] (proven, {lam['method']})")
+    for c in summary.get("claims", []):
+        c["certified_inputs"] = list(used)
+        if c["id"] != "L2.2":
+            continue
+        for key, label in (("contraction_init", "theta(0)"), ("contraction_final", "theta(K)")):
+            cert = certs.get(key)
+            if cert is None:
+                continue
+            holds = cert["status"] == "proven" and cert["upper"] is not None and cert["upper"] <= 0.5
+            if holds:
+                c["certified_inputs"].append(f"(gamma/sqrt(m))||A|| at {label} <= {cert['upper']:.12g} (proven)")
+            if "conclusion" not in c:  # `verifier check`: hypotheses only
+                continue
+            c["conclusion"]["parts"].append({
+                "description": f"certified: (gamma/sqrt(m))||A|| <= {cert['upper']:.12g} at {label}, "
+                               f"so <= gamma0 = 1/2 (and < 1: a contraction, unique equilibrium) -- proven",
+                "holds": True if holds else None, "worst_step": 0 if label == "theta(0)" else "K",
+                "observed_at_worst": cert["upper"], "bound_at_worst": 0.5, "proven": holds})
+
+
 def _explicit_gaps(claims: list[dict], explicit: list[dict], m: int, alpha: float) -> None:
     """Add 'explicit width (step size) from the proof vs the one used' to the gaps of the claims concerned."""
     vals = {e["name"]: e["value"] for e in explicit if isinstance(e.get("value"), (int, float))}
@@ -258,8 +298,8 @@ def _base_summary(pr: Prepared) -> dict:
     }
 
 
-def check(s: Setting) -> dict:
-    """Hypotheses and theory numbers for a setting, without training (`verifier check`)."""
+def check(s: Setting, *, certify: bool = False) -> dict:
+    """Hypotheses and theory numbers for a setting, without training (`verifier check [--certify]`)."""
     pr = prepare(s)
     traj = train_gd(pr.params, pr.data.X, pr.data.y, TrainConfig(s.gamma, pr.step_size, 0, tol=s.tol,
                                                                    solver=s.solver))
@@ -275,6 +315,8 @@ def check(s: Setting) -> dict:
     for c in out["claims"]:
         c["gap"] = {k: v for k, v in c["gap"].items() if "width" in k or "step" in k}
     out.update(ex)
+    if certify:
+        _apply_certificates(out, _certificates(pr, None))
     return _to_json(out)
 
 
@@ -389,6 +431,8 @@ def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: di
     ex = _extras(pr, audit=s.audit)
     _explicit_gaps(summary["claims"], ex.get("explicit_constants", []), s.width, pr.step_size)
     summary.update(ex)
+    if s.certify:
+        _apply_certificates(summary, _certificates(pr, traj.final.A if traj.final is not None else None))
     summary = _to_json(summary)
     _atomic_write(out / "summary.json", json.dumps(summary, indent=2))
     write_report(out)
