@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .kernel import gram_inf
-from .randmat import c_of_delta
+from .randmat import c_of_delta, gamma_max
 
 __all__ = ["HIDDEN_DEFAULTS", "gamma_max", "run_theory_numbers", "envelopes"]
 
@@ -20,11 +20,6 @@ HIDDEN_DEFAULTS = {
     "C_width_L3.6": (1.0, "m >= C c^2 n ||X||^2 ||r0||^2 / lambda0^3 in L3.5 / L3.6 (Omega constant)"),
     "C_step_L3.6": (1.0, "alpha <= C lambda0 / n^2 in L3.6 / T3.2 (O constant)"),
 }
-
-
-def gamma_max(c: float) -> float:
-    """The bound of every theorem: 0 < gamma <= min{1/2, 1/(4c)} (L2.2 with gamma0 = 1/2, ||A|| <= 2c sqrt(m))."""
-    return min(0.5, 1.0 / (4.0 * c))
 
 
 def run_theory_numbers(X: np.ndarray, *, m: int, gamma: float, step_size: float, c_emp: float,
