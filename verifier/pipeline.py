@@ -425,6 +425,8 @@ def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: di
         "adj_iters_min": int(arr["adj_iters"].min()) if n_rec else 0,
         "adj_iters_max": int(arr["adj_iters"].max()) if n_rec else 0,
         "adj_residual_max": float(np.nanmax(arr["adj_residual"])) if n_rec else None,
+        "fwd_rate_max": float(np.nanmax(arr["fwd_rate"])) if n_rec and np.any(np.isfinite(arr["fwd_rate"])) else None,
+        "adj_rate_max": float(np.nanmax(arr["adj_rate"])) if n_rec and np.any(np.isfinite(arr["adj_rate"])) else None,
     }
     if len(arr["ntk_step"]):
         summary["ntk"] = {k: arr[k].tolist() for k in NTK_KEYS}

@@ -43,6 +43,8 @@ TRAJECTORY_KEYS = {
     "fwd_residual": "final relative residual of the equilibrium solve",
     "adj_iters": "iterations of the adjoint solve",
     "adj_residual": "final relative residual of the adjoint solve",
+    "fwd_rate": "observed contraction of the equilibrium solve (ratio of successive residuals)",
+    "adj_rate": "observed contraction of the adjoint solve",
     "seconds": "wall-clock seconds of training so far (summed over resumed segments)",
 }
 #: NTK of L3.1 every `ntk_every` records (arrays of their own length).
@@ -140,6 +142,8 @@ class _Recorder:
             "fwd_iters": ev.forward.iterations, "fwd_residual": ev.forward.residual,
             "adj_iters": ev.adjoint.iterations if ev.adjoint else 0,
             "adj_residual": ev.adjoint.residual if ev.adjoint else float("nan"),
+            "fwd_rate": ev.forward.contraction_estimate,
+            "adj_rate": ev.adjoint.contraction_estimate if ev.adjoint else float("nan"),
         }
         for key, val in vals.items():
             rec[key].append(val)
