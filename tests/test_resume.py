@@ -81,3 +81,17 @@ def test_sigterm_keeps_trajectory_and_resume_works(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "verifier.cli", "run", "--resume", str(out), "--width", "5"],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "only --steps" in bad.stderr
+
+
+def test_torch_backend_resume_is_bit_for_bit(tmp_path):
+    pytest.importorskip("torch", reason="torch extra not installed")
+    s = Setting(dataset="synthetic:n=12,d=5,seed=3", width=150, steps=12, backend="torch", device="cpu",
+                checkpoint_every=3, audit=False, certify=False)
+    run(s, tmp_path / "full")
+    run(s, tmp_path / "part", on_step=_Stop(7))
+    resume(tmp_path / "part")
+    a = _load(tmp_path / "full" / "trajectory.npz")
+    b = _load(tmp_path / "part" / "trajectory.npz")
+    for key in a:
+        if key != "seconds":
+            assert np.array_equal(a[key], b[key]), key

@@ -104,7 +104,7 @@ class _NormCache:
 
     def __init__(self, bk, vecs=None):
         self.bk = bk
-        self.v = dict(vecs or {})
+        self.v = {k: bk.asarray(v) for k, v in (vecs or {}).items()}
 
     def __call__(self, key, M):
         val, vec = self.bk.spectral_norm(M, self.v.get(key))
@@ -168,6 +168,7 @@ def _state(kind, k, t, p, Z, B, rec: _Recorder, extra=None):
           "Z": None if Z is None else bk.to_numpy(Z), "B": None if B is None else bk.to_numpy(B),
           "norm_vecs": dict(rec.norms.v), "seconds": rec.seconds()}
     st.update(extra or {})
+    st["norm_vecs"] = {k: bk.to_numpy(v) for k, v in st["norm_vecs"].items()}
     return st
 
 
