@@ -31,8 +31,10 @@ def _f(x):
 
 def _hyp(name, value, relation, required, *, detail="", holds=None):
     if holds is None:
-        if value is None or required is None or not np.isfinite(required):
-            holds = None if required is None else (relation == "<=" and required == math.inf)
+        if value is None or required is None:
+            holds = None
+        elif not np.isfinite(required):  # e.g. a width that is infinite because lambda0 <= 0
+            holds = bool((relation == "<=") == (required > 0))
         else:
             tol = REL_TOL * max(abs(value), abs(required))
             holds = bool(value <= required + tol) if relation == "<=" else bool(value >= required - tol)
