@@ -9,14 +9,17 @@ Verdicts: "counterexample" (met, violated), "confirmed" (met, holds), "holds bey
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
-__all__ = ["evaluate_claims", "rate_envelope", "VERDICTS", "REL_TOL"]
+__all__ = ["evaluate_claims", "rate_envelope", "VERDICTS", "PROBABILISTIC", "REL_TOL"]
 
-VERDICTS = ("counterexample", "confirmed", "holds beyond hypotheses", "violated, hypotheses not met",
-            "undecided")
+VERDICTS = ("counterexample", "failed in this draw (probabilistic statement)", "confirmed",
+            "holds beyond hypotheses", "violated, hypotheses not met", "undecided")
+#: Statements that hold with probability >= 1 - delta: one violated run cannot refute them.
+PROBABILISTIC = ("L3.3", "T3.1", "T3.2")
 #: Comparisons of floating-point observations with bounds allow this relative rounding slack.
 REL_TOL = 1e-12
 
@@ -29,20 +32,23 @@ def _f(x):
     return "inf" if x > 0 else ("-inf" if x < 0 else "nan")
 
 
-def _hyp(name, value, relation, required, *, detail="", holds=None):
+def _hyp(name, value, relation, required, *, detail="", holds=None, rtol=REL_TOL):
     if holds is None:
-        if value is None or required is None:
+        if value is None or required is None or np.isnan(value) or np.isnan(required):
             holds = None
         elif not np.isfinite(required):  # e.g. a width that is infinite because lambda0 <= 0
             holds = bool((relation == "<=") == (required > 0))
         else:
-            tol = REL_TOL * max(abs(value), abs(required))
-            holds = bool(value <= required + tol) if relation == "<=" else bool(value >= required - tol)
+            tol = rtol * max(abs(value), abs(required))
+            if relation == "==":
+                holds = bool(abs(value - required) <= tol)
+            else:
+                holds = bool(value <= required + tol) if relation == "<=" else bool(value >= required - tol)
     return {"name": name, "value": None if value is None else _f(value), "relation": relation,
             "required": None if required is None else _f(required), "holds": holds, "detail": detail}
 
 
-def _series_conclusion(description, observed, bound, steps, relation="<="):
+def _series_conclusion(description, observed, bound, steps, relation="<=", rtol=REL_TOL):
     """Check observed[k] (relation) bound[k] at every recorded k; slack relative to |bound|."""
     observed = np.asarray(observed, dtype=np.float64)
     bound = np.broadcast_to(np.asarray(bound, dtype=np.float64), observed.shape)
@@ -52,7 +58,7 @@ def _series_conclusion(description, observed, bound, steps, relation="<="):
     sign = 1.0 if relation == "<=" else -1.0
     scale = np.maximum(np.abs(bound), np.abs(observed))
     slack = sign * (bound - observed) / np.where(scale > 0, scale, 1.0)
-    ok = slack >= -REL_TOL
+    ok = slack >= -rtol
     worst = int(np.argmin(slack))
     out = {
         "description": description,
@@ -95,10 +101,17 @@ def _verdict(hyps, concl):
     return met, v
 
 
-def _claim(cid, title, hyps, concl, constants, gap=None):
+def _claim(cid, title, hyps, concl, constants, gap=None, *, hidden=None):
+    """hidden: the hidden Omega/O constants some hypotheses were evaluated at (a counterexample is then
+    conditional on them); probabilistic statements (PROBABILISTIC) are never refuted by one run."""
     met, verdict = _verdict(hyps, concl)
-    return {"id": cid, "title": title, "hypotheses": hyps, "hypotheses_met": met, "conclusion": concl,
-            "verdict": verdict, "constants_used": constants, "gap": gap or {}}
+    out = {"id": cid, "title": title, "hypotheses": hyps, "hypotheses_met": met, "conclusion": concl,
+           "verdict": verdict, "constants_used": constants, "gap": gap or {}}
+    if verdict == "counterexample" and cid.split("(")[0] in PROBABILISTIC:
+        out["verdict"] = "failed in this draw (probabilistic statement)"
+    elif verdict == "counterexample" and hidden:
+        out["conditional_on_hidden_constants"] = dict(hidden)
+    return out
 
 
 def _width_gap(required, used):
@@ -113,6 +126,16 @@ def evaluate_claims(th: dict, traj: dict, *, a2: dict, g0_dev: float | None = No
     th: verifier.theory.numbers.run_theory_numbers output; traj: recorded arrays (TRAJECTORY_KEYS);
     a2: the dataset's A2 report; g0_dev: ||G(0) - G_inf||_2; probe: L2.2 iterate checks at theta(0).
     """
+    rtol = float(th.get("comparison_rtol", REL_TOL))
+    _h = functools.partial(_hyp, rtol=rtol)
+    _s = functools.partial(_series_conclusion, rtol=rtol)
+
+    def first(key):
+        return float(traj[key][0]) if len(traj[key]) else float("nan")
+
+    def largest(key):
+        return float(np.max(traj[key])) if len(traj[key]) else float("nan")
+
     k = np.asarray(traj["step"])
     n, m, gamma, alpha = th["n"], th["m"], th["gamma"], th["step_size"]
     c = th["c_emp"]
@@ -125,11 +148,11 @@ def evaluate_claims(th: dict, traj: dict, *, a2: dict, g0_dev: float | None = No
 
     # ---- L2.2: well-posedness along the trajectory (training form: gamma0 = 1/2, ||A|| <= 2c sqrt(m))
     h22 = [
-        _hyp("||A(k)|| <= 2c sqrt(m) at every recorded k  (max ||A(k)||/sqrt(m) vs 2c)",
-             float(np.max(traj["A_norm_scaled"])), "<=", 2 * c),
-        _hyp("gamma <= min{1/2, 1/(4c)}", gamma, "<=", gmax),
+        _h("||A(k)|| <= 2c sqrt(m) at every recorded k  (max ||A(k)||/sqrt(m) vs 2c)",
+             largest("A_norm_scaled"), "<=", 2 * c),
+        _h("gamma <= min{1/2, 1/(4c)}", gamma, "<=", gmax),
     ]
-    parts = [_series_conclusion("(gamma/sqrt(m))||A(k)|| <= gamma0 = 1/2 (contraction, unique equilibrium)",
+    parts = [_s("(gamma/sqrt(m))||A(k)|| <= gamma0 = 1/2 (contraction, unique equilibrium)",
                                 traj["contraction"], 0.5, k)]
     if probe:
         parts.append({"description": "||z_i|| <= ||phi_i||/(1 - gamma0) at theta(0), all i "
@@ -141,15 +164,15 @@ def evaluate_claims(th: dict, traj: dict, *, a2: dict, g0_dev: float | None = No
                       "holds": bool(probe["iterate_bound_ratio"] <= 1 + REL_TOL),
                       "worst_relative_slack": _f(1 - probe["iterate_bound_ratio"]), "worst_step": 0})
     claims.append(_claim("L2.2", "Well-posedness of the equilibrium", h22, _merge(parts), const_c,
-                         {"contraction_margin_used": _f(float(np.max(traj["contraction"])) / 0.5)}))
+                         {"contraction_margin_used": _f(largest("contraction") / 0.5)}))
 
     # ---- L3.3: random initialization is close to G_inf
     if g0_dev is not None:
-        h33 = [_hyp(f"m >= C n^2/lambda0^2 log(n/delta)  (C = {hc['C_width_L3.3']:g}, delta = {th['delta']:g})",
+        h33 = [_h(f"m >= C n^2/lambda0^2 log(n/delta)  (C = {hc['C_width_L3.3']:g}, delta = {th['delta']:g})",
                     m, ">=", th["width_L3.3"]), ]
         concl = _merge([
-            _series_conclusion("||G(0) - G_inf|| <= lambda0/4", [g0_dev], lam0 / 4, [0]),
-            _series_conclusion("lambda_min(G(0)) >= 3 lambda0/4", traj["lambda_min_G"][:1], 0.75 * lam0, [0], ">="),
+            _s("||G(0) - G_inf|| <= lambda0/4", [g0_dev], lam0 / 4, [0]),
+            _s("lambda_min(G(0)) >= 3 lambda0/4", traj["lambda_min_G"][:1], 0.75 * lam0, [0], ">="),
         ])
         claims.append(_claim("L3.3", "G(0) concentrates around G_inf", h33, concl,
                              {"C_width_L3.3": hc["C_width_L3.3"], "delta": th["delta"]},
@@ -160,24 +183,23 @@ def evaluate_claims(th: dict, traj: dict, *, a2: dict, g0_dev: float | None = No
     flow = "Gradient flow" if gf else "Gradient descent"
     idx = "t" if gf else "k"
     h36 = [
-        _hyp("||u(0)|| = sqrt(m)", traj["u_norm"][0], "==", sqm,
-             holds=bool(abs(traj["u_norm"][0] - sqm) <= 1e-12 * sqm)),
-        _hyp("||v(0)|| = sqrt(m)", traj["v_norm"][0], "==", sqm,
-             holds=bool(abs(traj["v_norm"][0] - sqm) <= 1e-12 * sqm)),
-        _hyp("||A(0)||/sqrt(m) <= c", traj["A_norm_scaled"][0], "<=", c),
-        _hyp("||W(0)||/sqrt(m) <= c", traj["W_norm_scaled"][0], "<=", c),
-        _hyp("lambda_min(G(0)) >= 3 lambda0/4", traj["lambda_min_G"][0], ">=", 0.75 * lam0),
-        _hyp(f"m >= C c^2 n ||X||^2 ||r0||^2/lambda0^3  (C = {hc['C_width_L3.6']:g})", m, ">=", th["width_L3.6"]),
-        _hyp("gamma <= min{1/2, 1/(4c)}", gamma, "<=", gmax),
+        _h("||u(0)|| = sqrt(m)", first("u_norm"), "==", sqm),
+        _h("||v(0)|| = sqrt(m)", first("v_norm"), "==", sqm),
+        _h("||A(0)||/sqrt(m) <= c", first("A_norm_scaled"), "<=", c),
+        _h("||W(0)||/sqrt(m) <= c", first("W_norm_scaled"), "<=", c),
+        _h("lambda_min(G(0)) >= 3 lambda0/4", first("lambda_min_G"), ">=", 0.75 * lam0),
+        _h(f"m >= C c^2 n ||X||^2 ||r0||^2/lambda0^3  (C = {hc['C_width_L3.6']:g})", m, ">=", th["width_L3.6"]),
+        _h("gamma <= min{1/2, 1/(4c)}", gamma, "<=", gmax),
     ]
     if not gf:
-        h36.append(_hyp(f"alpha <= C lambda0/n^2  (C = {hc['C_step_L3.6']:g})", alpha, "<=", th["step_size_L3.6"]))
+        h36.append(_h(f"alpha <= C lambda0/n^2  (C = {hc['C_step_L3.6']:g})", alpha, "<=", th["step_size_L3.6"]))
     const36 = dict(const_c, C_width_L3_6=hc["C_width_L3.6"])
     if not gf:
         const36["C_step_L3_6"] = hc["C_step_L3.6"]
     gap36 = {"required_width_over_used": _width_gap(th["width_L3.6"], m)}
     if not gf:
         gap36["used_step_over_allowed"] = _f(alpha / th["step_size_L3.6"]) if th["step_size_L3.6"] > 0 else "inf"
+    hidden36 = {k_: v_ for k_, v_ in hc.items() if k_ in ("C_width_L3.6", "C_step_L3.6") and not (gf and "step" in k_)}
     ku, kv = ("bound_u_L3.5", "bound_v_L3.5") if gf else ("bound_u_L3.6", "bound_v_L3.6")
     cu, cv = (16, 8) if gf else (32, 16)
     items = [
@@ -188,35 +210,35 @@ def evaluate_claims(th: dict, traj: dict, *, a2: dict, g0_dev: float | None = No
         ("v", f"||A({idx})|| <= 2c sqrt(m)", traj["A_norm_scaled"], 2 * c, "<="),
     ]
     for tag, desc, obs, bound, rel in items:
-        concl = _merge([_series_conclusion(desc, obs, bound, k, rel)])
-        claims.append(_claim(f"{lem}({tag})", f"{flow}: {desc}", h36, concl, const36, gap36))
+        concl = _merge([_s(desc, obs, bound, k, rel)])
+        claims.append(_claim(f"{lem}({tag})", f"{flow}: {desc}", h36, concl, const36, gap36, hidden=hidden36))
     rate_env = rate_envelope(th, traj)
     desc_vi = ("||yhat(t) - y||^2 <= exp(-lambda0 t) ||r0||^2" if gf
                else "||yhat(k) - y||^2 <= (1 - alpha lambda0/2)^k ||r0||^2")
-    concl_vi = _merge([_series_conclusion(desc_vi, traj["residual_sq"], rate_env, k)])
+    concl_vi = _merge([_s(desc_vi, traj["residual_sq"], rate_env, k)])
     rate_gap = _rate_gap(traj, th)
     claims.append(_claim(f"{lem}(vi)", f"{flow}: linear convergence", h36, concl_vi, const36,
-                         dict(gap36, **rate_gap)))
+                         dict(gap36, **rate_gap), hidden=hidden36))
 
     # ---- T3.1 / T3.2: with high probability over A1
     cd = th["c_delta"]
     hT = [
-        _hyp("A1: initialization drawn per A1", None, "==", None, holds=True,
+        _h("A1: initialization drawn per A1", None, "==", None, holds=True,
              detail="by construction (verifier.engine.init_params)"),
-        _hyp("A2: unit rows, no parallel pair", a2.get("min_angle"), ">=", a2.get("parallel_tol"),
+        _h("A2: unit rows, no parallel pair", a2.get("min_angle"), ">=", a2.get("parallel_tol"),
              holds=bool(a2.get("holds")),
              detail=f"min angle {a2.get('min_angle', float('nan')):.3g} rad; action: {a2.get('action', 'none')}"),
     ]
     if not gf:
-        hT.append(_hyp(f"m >= C n^2/lambda0 log(n/delta) as printed (C = {hc['C_width_L3.3']:g})", m, ">=",
+        hT.append(_h(f"m >= C n^2/lambda0 log(n/delta) as printed (C = {hc['C_width_L3.3']:g})", m, ">=",
                        th["width_T3.2_printed"]))
     hT += [
-        _hyp(f"m >= C n^2/lambda0^2 log(n/delta){' as L3.3 needs' if not gf else ''} (C = {hc['C_width_L3.3']:g})",
+        _h(f"m >= C n^2/lambda0^2 log(n/delta){' as L3.3 needs' if not gf else ''} (C = {hc['C_width_L3.3']:g})",
              m, ">=", th["width_L3.3"]),
-        _hyp("gamma <= min{1/2, 1/(4c)}", gamma, "<=", gmax),
+        _h("gamma <= min{1/2, 1/(4c)}", gamma, "<=", gmax),
     ]
     if not gf:
-        hT.append(_hyp(f"alpha <= C lambda0/n^2  (C = {hc['C_step_L3.6']:g})", alpha, "<=", th["step_size_L3.6"]))
+        hT.append(_h(f"alpha <= C lambda0/n^2  (C = {hc['C_step_L3.6']:g})", alpha, "<=", th["step_size_L3.6"]))
     constT = dict(const_c, C_width_L3_3=hc["C_width_L3.3"], delta=th["delta"], c_delta=cd["c"])
     if not gf:
         constT["C_step_L3_6"] = hc["C_step_L3.6"]

@@ -23,7 +23,7 @@ def counterexample(n: int = 30, m: int = 2000, seed: int = 0) -> dict:
     G_inf = gram_inf(X)
     lam0 = float(np.linalg.eigvalsh(G_inf)[0])
     R = np.sqrt(m) * lam0 / (16 * c * np.linalg.norm(X, 2) ** 2)
-    eps = R / np.linalg.norm(W0, 2)
+    eps = (1 - 1e-9) * R / np.linalg.norm(W0, 2)  # strictly inside the radius, rounding included
     W = (1 + eps) * W0
     G0, G = gram_finite(X, W0), gram_finite(X, W)
     dW = np.linalg.norm(W - W0, 2)
@@ -56,6 +56,13 @@ def audit(setting: dict | None = None) -> dict:
     steps.append(numeric_step("A.6 uses ||sigma(X W^T)|| <= ||X|| ||W|| ('1-Lipschitz'): false in operator norm",
                               False, f"X = I_2, W^T = [[1,1],[1,-1]]: ||sigma(XW^T)|| = {s_relu:.4f} > ||X|| ||W|| = {s_M:.4f}"))
     ce = counterexample()
+    steps.append(numeric_step("counterexample: every hypothesis of L3.4 holds (||W - W(0)|| <= R, "
+                              "||W|| <= 2c sqrt m, lambda_min(G(0)) >= 3 lambda0/4; ||W(0)|| = c sqrt m by the choice of c)",
+                              ce["norm_W_minus_W0"] <= ce["R"] and ce["norm_W_over_2c_sqrt_m"] <= 1
+                              and ce["lambda_min_G0"] >= ce["three_quarter_lambda0"],
+                              f"||W-W(0)|| = {ce['norm_W_minus_W0']:.6g} <= R = {ce['R']:.6g}; ||W||/(2c sqrt m) = "
+                              f"{ce['norm_W_over_2c_sqrt_m']:.4f}; lambda_min(G(0)) = {ce['lambda_min_G0']:.4f} >= "
+                              f"{ce['three_quarter_lambda0']:.4f}"))
     steps.append(numeric_step("counterexample to the conclusion ||G - G(0)|| <= lambda0/4 under the hypotheses",
                               ce["norm_G_minus_G0"] <= ce["lambda0_over_4"],
                               f"X = I_30, m = 2000, W = (1+eps) W(0), ||W-W(0)|| = R: ||G-G(0)|| = {ce['norm_G_minus_G0']:.4f} "

@@ -84,3 +84,41 @@ def test_verdicts_confirmed_and_counterexample_first():
     by = {c["id"]: c for c in evaluate_claims(th, traj, a2=a2, g0_dev=0.01)}
     assert by["L3.6(vi)"]["verdict"] == "holds beyond hypotheses"
     assert by["L3.6(vi)"]["gap"]["required_width_over_used"] == pytest.approx(100.0)
+
+
+def test_probabilistic_statement_is_not_refuted_by_one_draw_and_hidden_constants_are_named():
+    th, traj = _fake()
+    a2 = {"holds": True, "min_angle": 0.5, "parallel_tol": 1e-6}
+    by = {c["id"]: c for c in evaluate_claims(th, traj, a2=a2, g0_dev=10.0)}  # ||G(0) - G_inf|| > lambda0/4
+    assert by["L3.3"]["hypotheses_met"] == "met"
+    assert by["L3.3"]["verdict"] == "failed in this draw (probabilistic statement)"
+    th, traj = _fake(A_norm_scaled=np.array([2.0, 2.0, 2.0, 4.5, 2.0, 2.0]))
+    cl = evaluate_claims(th, traj, a2=a2, g0_dev=0.01)
+    v = next(c for c in cl if c["id"] == "L3.6(v)")
+    assert v["conditional_on_hidden_constants"] == {"C_width_L3.6": 1.0, "C_step_L3.6": 1.0}
+    assert "at the displayed hidden constants" in headline({"claims": cl, "run": {}})[0]
+
+
+def test_empty_trajectory_and_nan_requirements_are_undecided():
+    th, traj = _fake()
+    empty = {k: np.asarray(v)[:0] for k, v in traj.items()}
+    cl = evaluate_claims(th, empty, a2={"holds": True, "min_angle": 0.5, "parallel_tol": 1e-6})
+    assert all(c["verdict"] == "undecided" for c in cl if c["id"] != "L3.3")
+    th["width_L3.6"] = float("nan")
+    by = {c["id"]: c for c in evaluate_claims(th, traj, a2={"holds": True, "min_angle": 0.5, "parallel_tol": 1e-6})}
+    width = next(h for h in by["L3.6(i)"]["hypotheses"] if h["name"].startswith("m >="))
+    assert width["holds"] is None
+
+
+def test_float32_run_keeps_hypotheses_that_hold_by_construction(tmp_path):
+    pytest.importorskip("torch", reason="torch extra not installed")
+    out = tmp_path / "f32"
+    res = CliRunner().invoke(main, ["run", "--data", "synthetic:n=10,d=4", "--width", "300", "--steps", "3",
+                                    "--backend", "torch", "--device", "cpu", "--dtype", "float32", "--tol", "1e-6",
+                                    "--out", str(out), "--quiet", "--no-audit", "--no-certify"])
+    assert res.exit_code == 0, res.output
+    s = json.loads((out / "summary.json").read_text())
+    hyps = {h["name"]: h["holds"] for h in next(c for c in s["claims"] if c["id"] == "L3.6(i)")["hypotheses"]}
+    assert hyps["||u(0)|| = sqrt(m)"] and hyps["||v(0)|| = sqrt(m)"] and hyps["||A(0)||/sqrt(m) <= c"]
+    res = CliRunner().invoke(main, ["check", "--backend", "torch", "--dtype", "float32"])
+    assert res.exit_code == 2 and "float32 cannot reach" in res.output

@@ -86,6 +86,10 @@ class Setting:
             raise SettingError(f"--dtype must be float64 or float32, got '{self.dtype}'")
         if self.t_final is not None and not (math.isfinite(self.t_final) and self.t_final > 0):
             raise SettingError(f"--time must be a positive number, got {self.t_final}")
+        if self.dtype == "float32" and self.tol < 1e-6:
+            raise SettingError(f"--dtype float32 cannot reach --tol {self.tol:g}; use --tol 1e-6 or larger")
+        if self.dtype == "float32" and self.backend != "torch":
+            raise SettingError("--dtype float32 needs --backend torch (the numpy engine is float64)")
         if not 0 < self.gf_rtol < 1:
             raise SettingError(f"--gf-rtol must lie in (0, 1), got {self.gf_rtol}")
         from .theory.statements import HIDDEN_CONSTANTS
@@ -174,6 +178,8 @@ def prepare(s: Setting) -> Prepared:
     th["c_emp_W"] = norm_W0 / sq
     th["contraction_0"] = q0
     th["method"] = s.method
+    # relative slack when comparing recorded floats with bounds: a few hundred ulps of the dtype
+    th["comparison_rtol"] = 1e-12 if s.dtype == "float64" else 1e-5
     th["t_final"] = _t_final(s, alpha)
     return Prepared(s, ds, p0, th, G, alpha, rule, lam_max_H0, bk)
 

@@ -51,19 +51,25 @@ def headline(summary: dict) -> list[str]:
     claims = summary["claims"]
     cex = [c for c in claims if c["verdict"] == "counterexample"]
     lines = []
-    if cex:
-        for c in cex:
-            p = next((p for p in c["conclusion"]["parts"] if p["holds"] is False), {})
-            lines.append(f"COUNTEREXAMPLE to {c['id']}: hypotheses met but '{p.get('description', '')}' is "
-                         f"violated first at step {p.get('first_violation_step', '?')} "
-                         f"(worst relative slack {fmt(p.get('worst_relative_slack'))}).")
-    else:
+    for c in cex:
+        p = next((p for p in c["conclusion"]["parts"] if p["holds"] is False), {})
+        cond = c.get("conditional_on_hidden_constants")
+        at = (" at the displayed hidden constants (" + ", ".join(f"{k} = {fmt(v)}" for k, v in cond.items())
+              + "; the paper leaves them unnamed, so this refutes the statement only for these values)") if cond else ""
+        lines.append(f"COUNTEREXAMPLE to {c['id']}{at}: hypotheses met but '{p.get('description', '')}' is "
+                     f"violated first at step {p.get('first_violation_step', '?')} "
+                     f"(worst relative slack {fmt(p.get('worst_relative_slack'))}).")
+    for c in claims:
+        if c["verdict"].startswith("failed in this draw"):
+            lines.append(f"{c['id']} failed in this draw: hypotheses met, conclusion violated; the statement holds "
+                         f"only with probability >= 1 - delta, so one run does not refute it.")
+    if not cex:
         lines.append("No counterexample: no statement has its hypotheses met and its conclusion violated.")
     tally = {}
     for c in claims:
         tally.setdefault(c["verdict"], []).append(c["id"])
     for v, ids in tally.items():
-        if v != "counterexample":
+        if v != "counterexample" and not v.startswith("failed in this draw"):
             lines.append(f"{v}: {', '.join(ids)}.")
     audit = summary.get("audit") or []
     flagged = [a["id"] for a in audit if a.get("findings")]
