@@ -287,7 +287,8 @@ def _print_check(out):
         t.add_row(row["id"], row["quantity"], row["expression"], fmt(row["value"]), hc)
     con.print(t)
     if out.get("explicit_constants"):
-        t = Table(title="explicit sufficient conditions derived from the proofs (proofs_checks)")
+        t = Table(title="conditions the printed proofs need (proofs_checks; their chains rest on steps the audit "
+                          "finds false, so these are not valid sufficient conditions)")
         for col in ("name", "value", "formula", "source"):
             t.add_column(col)
         for e in out["explicit_constants"]:

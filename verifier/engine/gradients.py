@@ -52,7 +52,8 @@ def evaluate(p: Params, X, y, gamma: float, *, Z0=None, B0=None, with_grads: boo
     Phi, E = features(X, p.W, bk)
     Z, fst = solve_forward(p.A, Phi, gt, Z0, bk=bk, **solve_kw)
     with bk.quiet():
-        D = bk.step(gt * (Z @ p.A.T) + Phi)
+        # D = sigma'(gt A z* + phi), from the last iteration's pre-activation (within tol of the one at Z)
+        D = bk.step(fst.pre) if fst.pre is not None else bk.step(gt * (Z @ p.A.T) + Phi)
         yhat = Z @ p.u + Phi @ p.v
         r = yhat - y
         loss = 0.5 * bk.norm(r) ** 2

@@ -30,6 +30,9 @@ class SolveStats:
     residual: float
     residuals: list = field(default_factory=list)
     method: str = "picard"
+    #: forward solves: the pre-activation gt Z' A^T + Phi whose relu is the returned Z (Z' the previous
+    #: iterate); sigma'(pre) is D to within the solve tolerance and saves one n x m x m product
+    pre: object = field(default=None, repr=False, compare=False)
 
     @property
     def contraction_estimate(self) -> float:
@@ -64,18 +67,19 @@ def _q(bk, gt, A) -> float:
 def _picard(bk, f, X0, tol, max_iter):
     X = X0
     res = []
+    aux = None
     for it in range(1, max_iter + 1):
         with bk.quiet():
-            F = f(X)
+            F, aux = f(X)
             den = bk.norm(F)
             r = bk.norm(F - X) / den if den > 0 else bk.norm(F - X)
         res.append(r if np.isfinite(r) else float("inf"))
         X = F
         if r <= tol:
-            return X, SolveStats(it, r, res, "picard"), True
+            return X, SolveStats(it, r, res, "picard", aux), True
         if not np.isfinite(r):
             break
-    return X, SolveStats(len(res), res[-1], res, "picard"), False
+    return X, SolveStats(len(res), res[-1], res, "picard", aux), False
 
 
 def _anderson(bk, f, X0, tol, max_iter, memory=5, ridge=1e-12):
@@ -84,19 +88,19 @@ def _anderson(bk, f, X0, tol, max_iter, memory=5, ridge=1e-12):
     res = []
     dFs, dGs = [], []
     F_prev = g_prev = None
-    best = (float("inf"), None)
+    best = (float("inf"), None, None)
     for it in range(1, max_iter + 1):
         with bk.quiet():
-            F = f(X)
+            F, aux = f(X)
             g = F - X
             den = bk.norm(F)
             r = bk.norm(g) / den if den > 0 else bk.norm(g)
         r = r if np.isfinite(r) else float("inf")
         res.append(r)
         if r < best[0]:
-            best = (r, F)
+            best = (r, F, aux)
         if r <= tol:
-            return F, SolveStats(it, r, res, "anderson"), True
+            return F, SolveStats(it, r, res, "anderson", aux), True
         if not np.isfinite(r):
             break
         if F_prev is not None:
@@ -127,7 +131,7 @@ def _anderson(bk, f, X0, tol, max_iter, memory=5, ridge=1e-12):
                 X = X - float(c) * dF
         else:
             X = F
-    return best[1], SolveStats(len(res), min(res) if res else float("nan"), res, "anderson"), False
+    return best[1], SolveStats(len(res), min(res) if res else float("nan"), res, "anderson", best[2]), False
 
 
 def _solve(bk, f, X0, which, tol, max_iter, method, A, gt, memory):
@@ -148,8 +152,12 @@ def solve_forward(A, Phi, gt, Z0=None, *, tol=DEFAULT_TOL, max_iter=DEFAULT_MAX_
     bk = bk or backend_of(A)
     Z0 = bk.zeros_like(Phi) if Z0 is None else Z0
     At = gt * A.T
-    return _solve(bk, lambda Z: bk.relu(Z @ At + Phi), Z0, "forward (equilibrium)", tol, max_iter, method,
-                  A, gt, memory)
+
+    def f(Z):
+        pre = Z @ At + Phi
+        return bk.relu(pre), pre
+
+    return _solve(bk, f, Z0, "forward (equilibrium)", tol, max_iter, method, A, gt, memory)
 
 
 def solve_adjoint(A, D, u, gt, B0=None, *, tol=DEFAULT_TOL, max_iter=DEFAULT_MAX_ITER, method="picard",
@@ -158,4 +166,4 @@ def solve_adjoint(A, D, u, gt, B0=None, *, tol=DEFAULT_TOL, max_iter=DEFAULT_MAX
     bk = bk or backend_of(A)
     B0 = bk.broadcast_rows(u, D.shape[0]) if B0 is None else B0
     gA = gt * A
-    return _solve(bk, lambda B: u + (D * B) @ gA, B0, "adjoint", tol, max_iter, method, A, gt, memory)
+    return _solve(bk, lambda B: (u + (D * B) @ gA, None), B0, "adjoint", tol, max_iter, method, A, gt, memory)
