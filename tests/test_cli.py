@@ -118,3 +118,18 @@ def test_check_json_includes_theory_table_and_explicit_constants():
     assert out["theory"]["hidden_constants"]["C_width_L3.6"] == 3.0
     names = {e["name"] for e in out["explicit_constants"]}
     assert {"width_L3.6", "step_size_L3.6", "width_L3.5"} <= names
+
+
+def test_config_file_and_flag_override(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('data = "synthetic:n=9,d=3"\nwidth = 24\ngamma = 0.2\n[hidden]\nC_width_L3_6 = 1.0\n')
+    res = _run(["check", "--config", str(cfg), "--json"])
+    assert res.exit_code == 2 and "unknown hidden constant 'C_width_L3_6'" in res.output
+    cfg.write_text('data = "synthetic:n=9,d=3"\nwidth = 24\ngamma = 0.2\n[hidden]\n"C_width_L3.6" = 2.0\n')
+    out = json.loads(_run(["check", "--config", str(cfg), "--json", "--width", "30"]).output)
+    assert out["setting"]["width"] == 30 and out["setting"]["gamma"] == 0.2 and out["setting"]["n"] == 9
+    assert out["theory"]["hidden_constants"]["C_width_L3.6"] == 2.0
+    bad = tmp_path / "b.json"
+    bad.write_text('{"widht": 5}')
+    res = _run(["check", "--config", str(bad)])
+    assert res.exit_code == 2 and "unknown option(s) widht" in res.output

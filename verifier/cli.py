@@ -103,7 +103,8 @@ def _setting_options(f):
         click.option("--checkpoint-every", "checkpoint_every", type=int, default=None,
                      help="Write trajectory + checkpoint every k records (default 10; 0 = only at the end)."),
         click.option("--constant", "hidden", multiple=True, callback=_constant,
-                     help="Set a hidden Omega/O constant, NAME=VALUE (repeatable): C_width_L3.3, C_width_L3.6, C_step_L3.6."),
+                     help="Set a hidden Omega/O constant, NAME=VALUE (repeatable): C_width_L3.3, C_width_L3.6, C_step_L3.6 "
+                          "(run verdicts), or a name of verifier.theory.statements.HIDDEN_CONSTANTS (theory table)."),
     ]
     for o in reversed(opts):
         f = o(f)
