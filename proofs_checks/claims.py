@@ -137,7 +137,7 @@ def evaluate_claims(th: dict, traj: dict, *, a2: dict, g0_dev: float | None = No
         return float(np.max(traj[key])) if len(traj[key]) else float("nan")
 
     k = np.asarray(traj["step"])
-    n, m, gamma, alpha = th["n"], th["m"], th["gamma"], th["step_size"]
+    m, gamma, alpha = th["m"], th["gamma"], th["step_size"]
     c = th["c_emp"]
     lam0 = th["lambda0"]
     hc = th["hidden_constants"]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import platform
 import shlex
 import time
@@ -17,7 +16,8 @@ from .data import Dataset, load_dataset
 from .engine import TrainConfig, evaluate, init_params, train_gd, train_gf
 from .engine.backend import BackendError, get_backend
 from .engine.model import Params
-from .engine.train import NTK_KEYS, TRAJECTORY_KEYS
+from .engine.train import NTK_KEYS
+from .rundir import atomic_write, load_checkpoint, save_checkpoint
 from .engine.ntk import ntk_terms
 from .engine.probes import l22_probe
 from .theory.kernel import gram_finite, gram_inf
@@ -328,53 +328,6 @@ def check(s: Setting, *, certify: bool = False) -> dict:
     return _to_json(out)
 
 
-# ---------------------------------------------------------------- run directory: write, checkpoint, resume
-
-def _atomic_savez(path: Path, **arrays) -> None:
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, **arrays)
-    os.replace(tmp, path)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-def _save_checkpoint(out: Path, state: dict, traj) -> None:
-    """trajectory.npz (everything recorded so far) and checkpoint.npz (the loop state), atomically."""
-    traj.save_npz(out / "trajectory.tmp.npz")
-    os.replace(out / "trajectory.tmp.npz", out / "trajectory.npz")
-    p = state["params"]
-    arrays = {"kind": np.array(state["kind"]), "k": np.array(state["k"]), "t": np.array(state["t"]),
-              "seconds": np.array(state["seconds"]), "A": p.A, "W": p.W, "u": p.u, "v": p.v}
-    for key in ("Z", "B"):
-        if state.get(key) is not None:
-            arrays[key] = state[key]
-    for key, vec in state.get("norm_vecs", {}).items():
-        arrays[f"normvec_{key}"] = vec
-    if state.get("h") is not None:
-        arrays["h"] = np.array(state["h"])
-    if state.get("grads") is not None:
-        for name, g in zip("AWuv", state["grads"]):
-            arrays[f"grad_{name}"] = g
-    _atomic_savez(out / "checkpoint.npz", **arrays)
-
-
-def _load_checkpoint(out: Path) -> dict:
-    with np.load(out / "checkpoint.npz") as f:
-        c = {k: f[k] for k in f.files}
-    with np.load(out / "trajectory.npz") as f:
-        records = {k: list(f[k]) for k in f.files if k in TRAJECTORY_KEYS or k in NTK_KEYS}
-    return {"kind": str(c["kind"]), "k": int(c["k"]), "t": float(c["t"]), "seconds": float(c["seconds"]),
-            "params": Params(c["A"], c["W"], c["u"], c["v"]), "Z": c.get("Z"), "B": c.get("B"),
-            "norm_vecs": {k[len("normvec_"):]: v for k, v in c.items() if k.startswith("normvec_")},
-            "h": float(c["h"]) if "h" in c else None,
-            "grads": [c[f"grad_{n}"] for n in "AWuv"] if "grad_A" in c else None,
-            "records": records}
-
-
 def _setting_from_json(d: dict) -> Setting:
     fields = set(Setting.__dataclass_fields__)
     return Setting(**{k: v for k, v in d.items() if k in fields})
@@ -400,7 +353,7 @@ def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: di
     if on_prepared is not None:
         on_prepared(pr)
     out.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out / "setting.json", json.dumps(_to_json(asdict(s)), indent=2))
+    atomic_write(out / "setting.json", json.dumps(_to_json(asdict(s)), indent=2))
     if resume_state is None:
         np.savez(out / "data.npz", X=pr.data.X, y=pr.data.y)
     cfg = TrainConfig(s.gamma, pr.step_size, s.steps, tol=s.tol, solver=s.solver, ntk_every=s.ntk_every,
@@ -408,7 +361,7 @@ def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: di
     trainer = train_gf if s.method == "gf" else train_gd
     t0 = time.perf_counter()
     traj = trainer(pr.params, pr.data.X, pr.data.y, cfg, bk=pr.backend, on_step=on_step,
-                   on_checkpoint=lambda st, tr: _save_checkpoint(out, st, tr), resume=resume_state)
+                   on_checkpoint=lambda st, tr: save_checkpoint(out, st, tr), resume=resume_state)
     wall = time.perf_counter() - t0
     arr = traj.arrays()
     g0_dev = float(np.linalg.norm(gram_finite(pr.data.X, pr.params.W) - pr.G_inf, 2))
@@ -444,7 +397,7 @@ def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: di
     if s.certify:
         _apply_certificates(summary, _certificates(pr, traj.final.A if traj.final is not None else None))
     summary = _to_json(summary)
-    _atomic_write(out / "summary.json", json.dumps(summary, indent=2))
+    atomic_write(out / "summary.json", json.dumps(summary, indent=2))
     write_report(out)
     return summary
 
@@ -458,7 +411,7 @@ def resume(out_dir, *, steps: int | None = None, on_step=None, on_prepared=None)
     s = _setting_from_json(json.loads((out / "setting.json").read_text()))
     if steps is not None:
         s.steps = steps
-    state = _load_checkpoint(out)
+    state = load_checkpoint(out)
     if state["kind"] != s.method:
         raise SettingError(f"{out_dir}: checkpoint is for method {state['kind']}, setting says {s.method}")
     return run(s, out, on_step=on_step, on_prepared=on_prepared, resume_state=state)

@@ -2,7 +2,7 @@
 import numpy as np
 from hypothesis import given, strategies as st
 
-from verifier.engine import Params, evaluate, init_params
+from verifier.engine import evaluate, init_params
 
 
 def _unit(rng, n, d):

@@ -3,7 +3,7 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 from verifier.engine import TrainConfig, evaluate, init_params, train_gd
-from verifier.engine.model import features
+
 from verifier.engine.ntk import ntk_terms
 from verifier.engine.probes import l22_probe
 

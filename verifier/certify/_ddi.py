@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._fp import TINY, U, f_up, inflate, two_prod, two_sum
+from ._fp import U, f_up, inflate, two_prod, two_sum
 
 __all__ = ["DDI", "atan01"]
 
