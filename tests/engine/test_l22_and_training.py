@@ -3,7 +3,6 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 from verifier.engine import TrainConfig, evaluate, init_params, train_gd
-
 from verifier.engine.ntk import ntk_terms
 from verifier.engine.probes import l22_probe
 
