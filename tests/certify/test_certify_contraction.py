@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certify_refs import exact_is_pd
 from verifier.certify import certify_contraction
 
 
@@ -64,6 +63,61 @@ def sigma_max_50_digits(A):
         return mpmath.svd_r(M, compute_uv=False)[0]
 
 
+def verdict_from_bounds(cert):
+    """The decision rule of L2.2's certificate, from the bounds alone."""
+    if cert.upper < 1:
+        return "proven"
+    return "refuted" if cert.lower >= 1 else "undecided"
+
+
+def hadamard_matrix(excess: str, gamma, m=64, seed=0):
+    """A = (H/sqrt(m)) diag(d), H a Hadamard matrix: every entry +-d_j/sqrt(m) is exact in binary64
+    and H/sqrt(m) is exactly orthogonal, so the singular values of A are exactly |d_j|. d_0 is
+    chosen (at 50 digits, then rounded) so that (gamma/sqrt(m)) ||A||_2 = 1 + excess; returns A and the
+    50-digit value of (gamma/sqrt(m)) ||A||_2 of the matrix actually built."""
+    from scipy.linalg import hadamard
+
+    H = hadamard(m)
+    assert np.array_equal(H.T @ H, m * np.eye(m, dtype=H.dtype))  # exact, in integers
+    r = math.isqrt(m)
+    assert r * r == m
+    with mpmath.workdps(50):
+        d0 = float((1 + mpmath.mpf(excess)) * r / mpmath.mpf(gamma))
+    rng = np.random.default_rng(seed)
+    d = np.concatenate([[d0], d0 * rng.uniform(0.3, 0.9, m - 1)])
+    A = H * (d / r)[None, :]
+    assert np.array_equal(A * r, H * d[None, :])  # the division by r = 2^k was exact
+    with mpmath.workdps(50):
+        q_true = mpmath.mpf(gamma) * mpmath.mpf(d0) / r
+    return A, q_true
+
+
+def test_just_below_one_by_1e_13_is_undecided_not_refuted():
+    """At q = 1 - 1e-13 the a-priori slack (~m^2 u) of the upper bound reaches past 1, the lower
+    bound stays below 1: the only right answer is "undecided" (neither "proven" nor "refuted")."""
+    A, q = hadamard_matrix("-1e-13", 0.7)
+    with mpmath.workdps(50):
+        assert abs(q - (1 - mpmath.mpf("1e-13"))) < mpmath.mpf("1e-15") and q < 1
+    cert = certify_contraction(A, 0.7)
+    assert cert.status == "proven"
+    assert mpmath.mpf(cert.lower) <= q <= mpmath.mpf(cert.upper)
+    assert cert.upper >= 1.0 > cert.lower
+    assert cert.details["bound_below_one"] == "undecided"
+    assert cert.details["contraction_proven"] is False
+
+
+@pytest.mark.parametrize("q", ["-1e-15", "2e-15", "1e-13", "1e-9", "1e-6"])
+def test_refuted_exactly_when_the_lower_bound_reaches_one(q):
+    A, q_true = hadamard_matrix(q, 0.3, seed=1)
+    cert = certify_contraction(A, 0.3)
+    assert mpmath.mpf(cert.lower) <= q_true <= mpmath.mpf(cert.upper)
+    assert cert.details["bound_below_one"] == verdict_from_bounds(cert)
+    if q in ("-1e-15", "2e-15"):  # within the lower bound's ~7e-15 (gamma_64) of 1: not refuted
+        assert cert.lower < 1 <= cert.upper and cert.details["bound_below_one"] == "undecided"
+    if q == "1e-6":
+        assert cert.details["bound_below_one"] == "refuted"
+
+
 @pytest.mark.parametrize("excess", [1e-12, 1e-9, 1e-6])
 def test_fails_closed_just_above_one(excess):
     rng = np.random.default_rng(21)
@@ -72,11 +126,13 @@ def test_fails_closed_just_above_one(excess):
     s = sigma_max_50_digits(A)
     gamma = float((1 + excess) * mpmath.sqrt(m) / s)
     with mpmath.workdps(50):
-        assert mpmath.mpf(gamma) * s / mpmath.sqrt(m) > 1  # truly above 1 after rounding gamma
+        q = mpmath.mpf(gamma) * s / mpmath.sqrt(m)
+        assert q > 1  # truly above 1 after rounding gamma
     cert = certify_contraction(A, gamma)
+    assert mpmath.mpf(cert.lower) <= q <= mpmath.mpf(cert.upper)
     assert not cert.details["contraction_proven"]
     assert cert.upper >= 1.0
-    assert cert.details["bound_below_one"] in ("undecided", "refuted")
+    assert cert.details["bound_below_one"] == verdict_from_bounds(cert)  # "refuted" iff lower >= 1
     if excess >= 1e-6:
         assert cert.details["bound_below_one"] == "refuted"
 

@@ -1,4 +1,4 @@
-"""Enclosures of G_inf entries (issue 5, item 1) against 50-digit values computed independently."""
+"""Enclosures of G_inf entries (eq. 17) against 50-digit values computed independently."""
 from fractions import Fraction
 
 import mpmath
@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from certify_refs import gram_inf_mp
 from verifier.certify import certify_gram_entries
-from verifier.certify._accurate import accurate_matmul
-from verifier.certify._ddi import DDI, _atan_table
-from verifier.certify._fp import two_prod, two_sum
+from verifier.certify._exact_matmul import accurate_matmul
+from verifier.certify._dd_interval import DDI, _atan_table
+from verifier.certify._rounding import two_prod, two_sum
 from verifier.certify.entries import flint_available
 
 BACKENDS = ["numpy", "mpmath"] + (["flint"] if flint_available() else [])
@@ -20,9 +20,9 @@ CHEAP = max(300, settings().max_examples)
 
 
 def assert_encloses(E, G):
-    """|G - mid| <= rad and |G - (mid + lo)| <= lo_rad for the 50-digit reference G."""
+    """|G - mid| <= rad and |G - (mid + lo)| <= lo_rad for the 80-digit reference G."""
     n = E.n
-    with mpmath.workdps(50):
+    with mpmath.workdps(80):
         for i in range(n):
             for j in range(n):
                 g = G[i, j]
@@ -40,7 +40,7 @@ def test_entries_contain_50_digit_values(backend, seed, n, d, spread):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d)) * np.exp2(rng.integers(-spread, spread + 1, size=(n, 1)))
     E = certify_gram_entries(X, backend=backend)
-    assert_encloses(E, gram_inf_mp(X))
+    assert_encloses(E, gram_inf_mp(X, dps=80))
     assert np.all(np.diag(E.mid) == 0.5) and np.all(np.diag(E.rad) == 0)
     assert np.array_equal(E.mid, E.mid.T)
     assert E.lo_rad.max() < 1e-28  # double-double tight, not just valid
@@ -58,7 +58,7 @@ def test_nearly_parallel_and_antiparallel_rows(backend):
     rows.append(-0.5 * base)  # exactly antiparallel
     X = np.array(rows)
     E = certify_gram_entries(X, backend=backend)
-    G = gram_inf_mp(X)
+    G = gram_inf_mp(X, dps=80)
     assert_encloses(E, G)
     assert E.lo_rad.max() < 1e-27
     # exactly parallel: K = 1/2; exactly antiparallel: K = 0

@@ -98,12 +98,16 @@ def test_verify_accepts_and_detects_tampering():
     assert cert.verify()
     lo, hi = cert.lower, cert.upper
     width = hi - lo
-    cert.lower = hi + 10 * width + 1e-12  # above lambda0: must not be re-proven
-    assert not cert.verify()
-    cert.lower = lo
-    cert.upper = lo - 10 * width - 1e-12  # below lambda0: no witness can reach it
-    assert not cert.verify()
-    cert.upper = hi
+    above = hi + 10 * width + 1e-12  # an interval above lambda0: its lower bound must not be re-proven
+    below = lo - 10 * width - 1e-12  # below lambda0: no witness reaches its upper bound
+    for bounds, which in (((above, above + width), "lower"), ((below - width, below), "upper")):
+        tampered = certify_lambda0(X)
+        tampered.lower, tampered.upper = bounds
+        v = tampered.verify()
+        assert not v and v.completed and which in v.reason
+        assert tampered.status == "undecided"  # fail closed: it no longer claims anything
+        assert not tampered.verify()
+    cert.upper = hi * 2  # a weaker claim is still true
     assert cert.verify()
 
 

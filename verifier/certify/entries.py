@@ -13,8 +13,15 @@ exact point c0 keeps the enclosure tight even for nearly parallel rows (angles ~
 where sqrt(1 - c^2) and acos c are ill-conditioned but k is not.
 
 Backends: "numpy" (vectorized double-double intervals, error-free transformations, ~1e-30 radii,
-no extra dependency), "flint" (arb balls at 128 bits, python-flint, the optional "rigorous" extra),
-"mpmath" (mpmath.iv at 128 bits; slow, for small n and cross-checks).
+no extra dependency), "flint" (arb balls at 192 bits, python-flint, the optional "rigorous" extra),
+"mpmath" (mpmath.iv at 192 bits; slow, for small n and cross-checks). The flint and mpmath radii
+(~1e-33) are set by the double-double output format itself, not by the working precision, so
+either can re-check the other's certificates.
+
+Magnitudes: each row is scaled by a power of two to max |x| in [1/2, 1), exactly unless the row
+spans more than ~1000 binades (entries pushed below the subnormal range); then each moved entry
+moves by <= 2^-1075, which turns the row by an angle <= 4 ||d|| and moves K_ij by at most
+(k_i + k_j) 2^-1073 (k_i entries moved in row i, |dk/dt| <= 1/2), added to the radius.
 """
 from __future__ import annotations
 
@@ -25,15 +32,22 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._accurate import accurate_matmul
-from ._ddi import DDI, atan01
-from ._fp import U, f_up, inflate
+from ._dd_interval import DDI, atan01
+from ._environment import FloatingPointEnvironmentError, check_arithmetic
+from ._exact_matmul import accurate_matmul
+from ._inputs import CertifyInputError, exact_float64_array
+from ._rounding import U, f_up, inflate
 
 __all__ = ["GramEnclosure", "certify_gram_entries", "statement_for", "data_fingerprint",
            "flint_available", "BACKENDS"]
 
 BACKENDS = ("numpy", "flint", "mpmath")
 _CHUNK = 1 << 15
+#: Working precision of the flint and mpmath backends. With mpmath at 128 bits and its expansion
+#: point rounded to 100 bits its radii were ~2e-31, wider than flint's ~1e-33, and it could not
+#: confirm flint certificates of small lambda0; flint at 128 bits carried ~1e-38 of its own. At 192
+#: bits both radii are those of the double-double output (~2^-107 relative), equal to ~1e-55.
+_MP_PREC = 192
 
 
 @dataclass
@@ -84,28 +98,33 @@ def statement_for(X: np.ndarray) -> str:
 
 
 def _check_data(X) -> np.ndarray:
-    X = np.asarray(X)
-    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
-        raise ValueError(f"X must be a non-empty 2-D array (n x d), got shape {X.shape}")
-    if X.dtype != np.float64:
-        Xf = X.astype(np.float64)
-        if not np.array_equal(Xf, X):
-            raise ValueError("X must be exactly representable in float64")
-        X = Xf
+    """X as a float64 array, when it is what the statement covers (exact float64 values, finite,
+    no zero row); ``CertifyInputError`` naming X otherwise. Independent of the rounding mode and of
+    FTZ/DAZ: zero rows are found from the bits, not by a float comparison."""
+    X = exact_float64_array(X, "X", ndim=2)
+    if X.shape[0] < 1 or X.shape[1] < 1:
+        raise CertifyInputError(f"X must be a non-empty 2-D array (n x d), got shape {X.shape}")
     if not np.all(np.isfinite(X)):
-        raise ValueError("X has a NaN or inf entry")
-    if np.any(np.max(np.abs(X), axis=1) == 0):
-        raise ValueError("X has a zero row: its angle to other rows is undefined (A2)")
+        raise CertifyInputError("X has a NaN or inf entry")
+    magnitude_bits = np.ascontiguousarray(X).view(np.uint64) & np.uint64(0x7FFFFFFFFFFFFFFF)
+    zero = ~np.any(magnitude_bits != 0, axis=1)
+    if np.any(zero):
+        raise CertifyInputError(f"X has a zero row (row {int(np.argmax(zero))}): its angle to other rows "
+                                f"is undefined (A2)")
     return X
 
 
 def _scaled_rows(X: np.ndarray) -> np.ndarray:
-    """Rows scaled by exact powers of two into max |x| in [1/2, 1) (angles unchanged)."""
+    """Rows scaled by powers of two into max |x| in [1/2, 1) (angles unchanged); exact except in
+    rows that span more than ~1000 binades (``_moved_entries`` counts what moved)."""
     _, e = np.frexp(np.max(np.abs(X), axis=1))
-    Xs = np.ldexp(X, -e[:, None])
-    if not np.array_equal(np.ldexp(Xs, e[:, None]), X):
-        raise ValueError("a row of X spans too many binades to be scaled exactly (subnormal entries)")
-    return Xs
+    return np.ldexp(X, -e[:, None])
+
+
+def _moved_entries(X: np.ndarray) -> np.ndarray:
+    """Per row, how many entries the scaling of ``_scaled_rows`` did not keep exactly."""
+    _, e = np.frexp(np.max(np.abs(X), axis=1))
+    return np.count_nonzero(np.ldexp(_scaled_rows(X), e[:, None]) != X, axis=1)
 
 
 _CONST = {}
@@ -189,7 +208,7 @@ def _entries_flint(X: np.ndarray):
 
     n = X.shape[0]
     Xs = _scaled_rows(X)
-    with ctx.workprec(128):
+    with ctx.workprec(_MP_PREC):
         M = arb_mat([[arb(float(v)) for v in row] for row in Xs])
         S = M * M.transpose()
         norms = [S[a, a].sqrt() for a in range(n)]
@@ -227,7 +246,7 @@ def _entries_mpmath(X: np.ndarray):
     n = X.shape[0]
     Xs = _scaled_rows(X)
     old = iv.prec
-    iv.prec = 128  # mpmath's interval context has no workprec; restored below
+    iv.prec = _MP_PREC  # mpmath's interval context has no workprec; restored below
     try:
         Xi = [[iv.mpf(float(v)) for v in row] for row in Xs]
         S = {}
@@ -240,11 +259,12 @@ def _entries_mpmath(X: np.ndarray):
         h = np.empty(i.size)
         l = np.empty(i.size)
         r = np.empty(i.size)
-        scale = 2**100
+        scale = 2 ** (_MP_PREC - 8)
         for t, (a, b) in enumerate(zip(i.tolist(), j.tolist())):
             c = S[a, b] / (norms[a] * norms[b])
             ca, cb = _iv_ends(c)
-            # the point c0: a 100-bit dyadic in [-1, 1], exact at 128 bits
+            # the point c0: a (prec - 8)-bit dyadic in [-1, 1], exact at prec bits; its distance to
+            # c (~2^-185) stays far below the double-double output's own rounding (~2^-107)
             c0 = Fraction(round((ca + cb) / 2 * scale), scale)
             c0 = min(max(c0, Fraction(-1)), Fraction(1))
             cq = iv.mpf(c0.numerator) / c0.denominator  # a power of two: exact
@@ -282,7 +302,11 @@ def _iv_ends(x):
 def certify_gram_entries(X, *, backend: str = "auto") -> GramEnclosure:
     """Rigorous enclosure of G_inf for the rows of X (module docstring says which matrix).
 
+    X: a real n x d array whose entries are exactly float64 numbers, finite, no zero row (anything
+    else raises ``CertifyInputError``, a ValueError, naming X).
     backend: "auto" (numpy), "numpy", "flint" (needs python-flint), "mpmath" (slow).
+    Raises ``FloatingPointEnvironmentError`` (a FloatingPointError) when the floating-point
+    environment is not the one the enclosures assume (``_environment``).
     Example: ``E = certify_gram_entries(X); assert np.all(E.rad < 1e-15)``.
     """
     X = _check_data(X)
@@ -292,11 +316,26 @@ def certify_gram_entries(X, *, backend: str = "auto") -> GramEnclosure:
         raise ValueError(f"unknown backend '{backend}' (known: auto, {', '.join(BACKENDS)})")
     if backend == "flint" and not flint_available():
         raise ImportError("backend 'flint' needs python-flint (pip install 'implicit-verifier[rigorous]')")
+    env = check_arithmetic()
+    if not env:
+        raise FloatingPointEnvironmentError(env.reason)
     t0 = time.perf_counter()
     fn = {"numpy": _entries_numpy, "flint": _entries_flint, "mpmath": _entries_mpmath}[backend]
-    mid, rad, lo, lo_rad = fn(X)
+    with np.errstate(all="ignore"):  # every bound is checked for finiteness where it is formed
+        mid, rad, lo, lo_rad = fn(X)
+        moved = _moved_entries(X)
+        if np.any(moved):
+            extra = (moved[:, None] + moved[None, :]).astype(np.float64) * 2.0**-1073
+            np.fill_diagonal(extra, 0.0)  # K_ii = 1/2 whatever the row
+            lo_rad = inflate(lo_rad + extra, 1)
+            rad = inflate(rad + extra, 1)
+            np.fill_diagonal(lo_rad, 0.0)
+            np.fill_diagonal(rad, 0.0)
+    env = check_arithmetic()
+    if not env:
+        raise FloatingPointEnvironmentError(env.reason)
     secs = time.perf_counter() - t0
     details = {"max_rad": float(rad.max()), "max_lo_rad": float(lo_rad.max()), "n": int(X.shape[0]),
-               "d": int(X.shape[1]), "unit_roundoff": U}
+               "d": int(X.shape[1]), "unit_roundoff": U, "rows_scaled_inexactly": int(np.count_nonzero(moved))}
     return GramEnclosure(mid=mid, rad=rad, lo=lo, lo_rad=lo_rad, backend=backend, seconds=secs,
                          statement=statement_for(X), fingerprint=data_fingerprint(X), details=details)

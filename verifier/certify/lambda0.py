@@ -23,12 +23,20 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._fp import f_down, f_up, frac
+from ._environment import check_arithmetic
+from ._inputs import CertifyInputError, real_number
+from ._rounding import f_down, f_up, frac
 from .certificate import Certificate
-from .entries import (GramEnclosure, _check_data, certify_gram_entries, data_fingerprint,
-                      flint_available)
-from .pd import (EigPrecond, interval_cholesky_pd, rayleigh_upper, rump_pd,
-                 spectral_radius_upper)
+from .entries import (
+    BACKENDS,
+    GramEnclosure,
+    _check_data,
+    certify_gram_entries,
+    data_fingerprint,
+    flint_available,
+    statement_for,
+)
+from .pd import EigPrecond, interval_cholesky_pd, rayleigh_upper, rump_pd, spectral_radius_upper
 
 __all__ = ["certify_lambda0", "LAMBDA0_METHODS"]
 
@@ -149,25 +157,30 @@ _PRECISION = {
 }
 
 
+#: The largest n whose mpmath re-check (n^2/2 entries at 192 bits, ~0.2 ms each) is run.
+MPMATH_RECHECK_MAX_N = 120
+
+
 def _verify_backend(main: str, n: int) -> str:
-    if main != "flint" and flint_available():
-        return "flint"
-    if main != "mpmath" and n <= 120:
-        return "mpmath"
-    if main != "numpy":
-        return "numpy"
-    return "numpy"
+    """The first of flint (when installed), mpmath (n <= 120), numpy that differs from the
+    certificate's backend; the certificate's own backend when none does."""
+    candidates = (["flint"] if flint_available() else []) + (["mpmath"] if n <= MPMATH_RECHECK_MAX_N else [])
+    for b in candidates + ["numpy"]:
+        if b != main:
+            return b
+    return main
 
 
 def _make_check(X: np.ndarray, main_backend: str, witness: np.ndarray):
-    def check(cert: Certificate) -> bool:
+    def check(cert: Certificate) -> dict:
         """Independent re-check: another enclosure backend, scipy's MRRR eigensolver instead of
         numpy's divide-and-conquer, and the preconditioned Rump Cholesky test instead of the
         Schur inequality for the lower bound; the stored witness vector's Rayleigh quotient,
         re-evaluated on the new enclosure, for the upper bound."""
-        if data_fingerprint(X) != cert.details.get("fingerprint"):
-            return False
         backend = _verify_backend(main_backend, X.shape[0])
+        out = {"backend": backend, "certificate_backend": main_backend, "independent": backend != main_backend}
+        if data_fingerprint(X) != cert.details.get("fingerprint"):
+            return {**out, "ok": False, "reason": "the certificate's data was changed"}
         enc = certify_gram_entries(X, backend=backend)
         report = {"entries_backend": backend, "same_backend": backend == main_backend}
         ok_upper = True
@@ -185,39 +198,92 @@ def _make_check(X: np.ndarray, main_backend: str, witness: np.ndarray):
                 ok_lower = pre.schur_test(t, k)[0]
                 report["lower_test"] = "eig-schur (scipy evr basis), eig-cholesky undecided"
         report.update(upper_ok=bool(ok_upper), lower_ok=bool(ok_lower))
-        cert.details["verification"] = report
-        return bool(ok_upper and ok_lower)
+        ok = bool(ok_upper and ok_lower)
+        if not ok:
+            reason = "not confirmed: " + ", ".join(
+                w for w, bad in (("the upper bound", not ok_upper), ("the lower bound", not ok_lower)) if bad)
+        elif backend != main_backend:
+            reason = (f"confirmed with the {backend} entries (certificate: {main_backend}), "
+                      f"another eigensolver and another PD test")
+        else:
+            why = ("python-flint is not installed and n > "
+                   f"{MPMATH_RECHECK_MAX_N} makes the mpmath re-check too slow") if main_backend == "numpy" else \
+                "no other entries backend is available"
+            reason = (f"confirmed, but with the same entries backend ({backend}) as the certificate: {why}; "
+                      f"only the eigensolver and the PD test differ")
+        return {**out, "ok": ok, "reason": reason, "report": report}
 
     return check
 
 
+def _undecided(X, name, rel_width, reason, t0, details=None) -> Certificate:
+    d = {"n": int(X.shape[0]), "d": int(X.shape[1]), "fingerprint": data_fingerprint(X),
+         "rel_width_requested": rel_width, "rel_width_achieved": None, "target_met": False,
+         "lambda0_positive": "undecided", **(details or {})}
+    return Certificate(quantity="lambda0", lower=None, upper=None, status="undecided", method=name,
+                       precision=_PRECISION[name], seconds=time.perf_counter() - t0,
+                       statement=f"lambda_min(K) lies in [lower, upper], where {statement_for(X)}",
+                       details=d, reason=reason)
+
+
 def certify_lambda0(X, rel_width: float = 1e-8, *, method: str = "auto",
-                    entries: str = "auto") -> Certificate:
+                    entries: str = "auto", recheck: bool = True) -> Certificate:
     """Certified enclosure [lower, upper] of lambda0 = lambda_min(G_inf) for the rows of X.
 
-    X: n x d float64 rows (not necessarily unit; the certificate speaks about G_inf of the exactly
-    row-normalized data, see ``certify_gram_entries``). rel_width: requested (upper - lower)/upper;
-    the achieved width is in details (target_met). method: "auto" = "eig-schur", "cholesky"
-    (Rump's floating-point test, fast, coarser), "interval-cholesky" (mpmath, slow; small n).
-    entries: enclosure backend ("auto" = "numpy", "flint", "mpmath").
+    X: n x d real array whose entries are exactly float64 numbers (not necessarily unit rows; the
+    certificate speaks about G_inf of the exactly row-normalized data, see ``certify_gram_entries``);
+    complex, bool, NaN/inf, zero rows and inexact values are refused (``CertifyInputError``).
+    rel_width: requested (upper - lower)/upper; the achieved width is in details (target_met).
+    method: "auto" = "eig-schur", "cholesky" (Rump's floating-point test, fast, coarser),
+    "interval-cholesky" (mpmath, slow; small n). entries: enclosure backend ("auto" = "numpy",
+    "flint", "mpmath"). recheck: run ``verify()`` before returning (a certificate it does not confirm
+    is "undecided"). Within the requested width the bounds are widened by up to their own width on
+    each side, so that a re-check with slightly wider entry radii still confirms them.
+    The status is "undecided", with the reason, when the floating-point environment is not the
+    one the proofs assume or the arithmetic cannot decide; never an exception for valid input.
     Example: ``c = certify_lambda0(X); c.lower <= lambda0(X) <= c.upper``.
     """
     if method not in LAMBDA0_METHODS:
         raise ValueError(f"unknown method '{method}' (known: {', '.join(LAMBDA0_METHODS)})")
+    if entries != "auto" and entries not in BACKENDS:
+        raise ValueError(f"unknown backend '{entries}' (known: auto, {', '.join(BACKENDS)})")
+    rel_width = real_number(rel_width, "rel_width")
     if not (0 < rel_width < 1):
-        raise ValueError("rel_width must lie in (0, 1)")
+        raise CertifyInputError(f"rel_width must lie in (0, 1), got {rel_width!r}")
     t0 = time.perf_counter()
     X = _check_data(X)
-    enc = certify_gram_entries(X, backend=entries)
     name = "eig-schur" if method == "auto" else method
+    env = check_arithmetic()
+    if not env:
+        return _undecided(X, name, rel_width, env.reason, t0)
+    try:  # X is validated: what fails below is the arithmetic, not the input
+        enc = certify_gram_entries(X, backend=entries)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+        return _undecided(X, name, rel_width, f"the entry enclosures could not be computed: "
+                                              f"{type(exc).__name__}: {exc}", t0)
     try:
-        res = {"eig-schur": _eig_schur, "cholesky": _plain_cholesky, "interval-cholesky": _interval}[name](enc, rel_width)
-    except (FloatingPointError, ValueError, np.linalg.LinAlgError) as exc:
+        with np.errstate(all="ignore"):
+            res = {"eig-schur": _eig_schur, "cholesky": _plain_cholesky,
+                   "interval-cholesky": _interval}[name](enc, rel_width)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
         res = {"lower": None, "upper": None, "k": 0, "tests": 0, "witness": None,
                "details": {"failure": f"{type(exc).__name__}: {exc}"}}
-    lower = None if res["lower"] is None else f_down(res["lower"])
-    upper = None if res["upper"] is None else f_up(res["upper"])
-    status = "proven" if (lower is not None and upper is not None) else "undecided"
+    lower_q, upper_q = res["lower"], res["upper"]
+    if lower_q is not None and upper_q is not None:
+        w = upper_q - lower_q
+        if w >= 0 and 2 * w <= _target(upper_q, rel_width):
+            upper_q = upper_q + w  # any number above a proven upper bound is one
+    lower = None if lower_q is None else f_down(lower_q)
+    upper = None if upper_q is None else f_up(upper_q)
+    reason = ""
+    if lower is None or upper is None:
+        reason = "the arithmetic could not decide: " + res["details"].get(
+            "failure", "no shift t was proven below lambda0")
+    env = check_arithmetic()
+    if not env:
+        lower = upper = None
+        reason = env.reason
+    status = "proven" if not reason else "undecided"
     width = None if status != "proven" else upper - lower
     rel = None if width is None or upper == 0 else width / abs(upper)
     details = dict(res["details"])
@@ -226,12 +292,18 @@ def certify_lambda0(X, rel_width: float = 1e-8, *, method: str = "auto",
         "entries_backend": enc.backend, "entries_seconds": enc.seconds,
         "max_entry_radius": float(enc.lo_rad.max()), "rel_width_requested": rel_width,
         "rel_width_achieved": rel, "target_met": bool(rel is not None and rel <= rel_width),
-        "lambda0_positive": "proven" if (lower is not None and lower > 0) else "undecided",
     })
-    secs = time.perf_counter() - t0
-    details["seconds_total"] = secs
     statement = f"lambda_min(K) lies in [lower, upper], where {enc.statement}"
     check = _make_check(X, enc.backend, res["witness"]) if res.get("witness") is not None else None
-    return Certificate(quantity="lambda0", lower=lower, upper=upper, status=status,
-                       method=name, precision=_PRECISION[name], seconds=secs, statement=statement,
-                       details=details, _check=check)
+    cert = Certificate(quantity="lambda0", lower=lower, upper=upper, status=status,
+                       method=name, precision=_PRECISION[name], seconds=0.0, statement=statement,
+                       details=details, reason=reason, _check=check)
+    if recheck and cert.status == "proven":
+        t1 = time.perf_counter()
+        cert.verify()
+        details["recheck_seconds"] = time.perf_counter() - t1
+    proven = cert.status == "proven"
+    details["lambda0_positive"] = "proven" if (proven and lower > 0) else "undecided"
+    details["target_met"] = bool(proven and details["target_met"])
+    cert.seconds = details["seconds_total"] = time.perf_counter() - t0
+    return cert

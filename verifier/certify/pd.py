@@ -26,12 +26,15 @@ Four tests, each "proven" only when its inequality holds in exact arithmetic:
 """
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
 
-from ._accurate import accurate_matmul
-from ._fp import U, f_up, frac, gamma, inflate
+from ._environment import check_arithmetic
+from ._exact_matmul import accurate_matmul
+from ._inputs import CertifyInputError, exact_float64, exact_float64_array
+from ._rounding import U, f_up, frac, gamma, inflate
 
 __all__ = ["rump_pd", "spectral_radius_upper", "interval_cholesky_pd", "EigPrecond", "certify_pd",
            "rayleigh_upper",
@@ -69,9 +72,11 @@ def rump_pd(M_mid: np.ndarray, t: float, rad_norm: float = 0.0):
     M = np.asarray(M_mid, dtype=np.float64)
     n = M.shape[0]
     d = np.diag(M)
-    if not (np.all(np.isfinite(M)) and np.isfinite(rad_norm) and np.isfinite(float(t))):
+    if not (np.all(np.isfinite(M)) and np.isfinite(rad_norm)):
         return False, None
-    ft = Fraction(t)
+    if not isinstance(t, Fraction) and not math.isfinite(float(t)):
+        return False, None
+    ft = Fraction(t)  # a rational t may lie far outside the float range: no float(t) from here on
     g = gamma(n + 3)
     alpha = g / (1 - g)
     trp = sum((max(frac(x) - ft, Fraction(0)) for x in d), Fraction(0))
@@ -339,22 +344,43 @@ def _t_parts(t):
 def certify_pd(M_mid, M_rad, t: float, *, method: str = "auto") -> str:
     """Is M - t I positive definite for every symmetric M with |M - M_mid| <= M_rad (entrywise)?
 
-    Returns "proven" or "undecided" (never "proven" when the arithmetic cannot decide).
+    Returns "proven" or "undecided" (never "proven" when the arithmetic cannot decide, or when the
+    floating-point environment is not round-to-nearest-even with gradual underflow).
+    M_mid (square, exactly symmetric), M_rad (nonnegative, broadcastable) and t must hold real
+    numbers that are exactly float64 numbers (complex, bool, 1/3 as a Fraction, a long double
+    radius that would be rounded down are refused: ``CertifyInputError``); NaN or inf give
+    "undecided".
     method: "auto" (cholesky, then eig), "cholesky", "eig", "eig-cholesky", "interval-cholesky".
     Example: ``certify_pd(np.eye(3), 0.0, 0.5) == "proven"``.
     """
     if method not in PD_METHODS:
         raise ValueError(f"unknown method '{method}' (known: {', '.join(PD_METHODS)})")
-    M = np.asarray(M_mid, dtype=np.float64)
-    if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] == 0:
-        raise ValueError(f"M_mid must be a non-empty square matrix, got shape {M.shape}")
+    M = exact_float64_array(M_mid, "M_mid", ndim=2)
+    if M.shape[0] != M.shape[1] or M.shape[0] == 0:
+        raise CertifyInputError(f"M_mid must be a non-empty square matrix, got shape {M.shape}")
+    R = exact_float64_array(M_rad, "M_rad")
+    try:
+        R = np.broadcast_to(R, M.shape)
+    except ValueError:
+        raise CertifyInputError(f"M_rad of shape {R.shape} does not broadcast to M_mid's {M.shape}") from None
+    t = exact_float64(t, "t", finite=False)
     if not np.array_equal(M, M.T):
-        raise ValueError("M_mid must be exactly symmetric")
-    R = np.broadcast_to(np.asarray(M_rad, dtype=np.float64), M.shape)
+        raise CertifyInputError("M_mid must be exactly symmetric")
+    if np.any(R < 0):
+        raise CertifyInputError("M_rad must be nonnegative")
     if not (np.all(np.isfinite(M)) and np.all(np.isfinite(R)) and np.isfinite(t)):
         return "undecided"
-    if np.any(R < 0):
-        raise ValueError("M_rad must be nonnegative")
+    if not check_arithmetic():
+        return "undecided"
+    try:
+        with np.errstate(all="ignore"):
+            verdict = _certify_pd(M, R, t, method)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        return "undecided"
+    return verdict if check_arithmetic() else "undecided"
+
+
+def _certify_pd(M: np.ndarray, R: np.ndarray, t: float, method: str) -> str:
     R = np.maximum(R, R.T)  # symmetric members only: |M_ij - mid_ij| <= min(R_ij, R_ji); max is safe
     if method in ("auto", "cholesky"):
         if rump_pd(M, t, spectral_radius_upper(R))[0]:
@@ -373,10 +399,7 @@ def certify_pd(M_mid, M_rad, t: float, *, method: str = "auto") -> str:
         return "undecided"
     Rs = inflate(Rs, 1)  # covers underflow in the scaling of the radii
     ts = Fraction(t) / Fraction(2) ** int(e)
-    try:
-        pre = EigPrecond(Ms, None, Rs)
-        k = pre.choose_k(float(ts))
-        ok = pre.cholesky_test(ts, k) if method == "eig-cholesky" else pre.schur_test(ts, k)[0]
-    except (ValueError, FloatingPointError, np.linalg.LinAlgError):
-        return "undecided"
+    pre = EigPrecond(Ms, None, Rs)
+    k = pre.choose_k(float(ts))
+    ok = pre.cholesky_test(ts, k) if method == "eig-cholesky" else pre.schur_test(ts, k)[0]
     return "proven" if ok else "undecided"

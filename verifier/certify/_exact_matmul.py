@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._fp import U, inflate, two_sum
+from ._rounding import U, inflate, two_sum
 
 __all__ = ["Product", "accurate_matmul"]
 

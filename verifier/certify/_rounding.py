@@ -10,20 +10,24 @@ numpy has no directed rounding, so every rigorous bound below is either
   Algorithms, 2nd ed., 2002, Sec. 3.1), evaluated in floating point and then inflated by
   ``inflate`` so that the rounding of the bound's own evaluation is covered too.
 
-No libm function (sin, atan, log, ...) is trusted anywhere in this package.
+No libm function (sin, atan, log, ...) is trusted anywhere in this package. The model itself (round
+to nearest, gradual underflow) is not assumed: ``_environment`` tests it before every certificate.
 """
 from __future__ import annotations
 
 import math
+import sys
 from fractions import Fraction
 
 import numpy as np
 
 __all__ = [
-    "U", "ETA", "TINY", "gamma", "gamma_up", "inflate", "f_up", "f_down", "frac",
+    "MAX", "U", "ETA", "TINY", "gamma", "gamma_up", "inflate", "f_up", "f_down", "frac",
     "two_sum", "two_prod", "sqrt_up", "sqrt_down", "pow2_scale",
 ]
 
+#: Largest finite binary64 number.
+MAX = sys.float_info.max
 #: Unit roundoff of binary64 (round to nearest).
 U = 2.0**-53
 #: Smallest positive subnormal: the absolute error of an underflowing * or /.
@@ -47,19 +51,23 @@ def gamma_up(k: int) -> float:
 
 
 def f_up(q) -> float:
-    """Smallest float >= q for a rational q (inf on overflow)."""
+    """Smallest float >= q for a rational q (inf above the largest float, -MAX below -MAX).
+
+    Integer arithmetic only (CPython's int / int is correctly rounded), so the result does not
+    depend on the rounding mode of the floating-point unit.
+    """
     q = Fraction(q)
     try:
-        x = float(q)  # correctly rounded (CPython int/int true division)
+        x = float(q)
     except OverflowError:
-        return math.inf if q > 0 else -math.inf
-    if math.isfinite(x) and Fraction(x) < q:
+        return math.inf if q > 0 else -MAX
+    if Fraction(x) < q:
         x = math.nextafter(x, math.inf)
     return x
 
 
 def f_down(q) -> float:
-    """Largest float <= q for a rational q."""
+    """Largest float <= q for a rational q (-inf below -MAX, MAX above MAX)."""
     return -f_up(-Fraction(q))
 
 
@@ -122,26 +130,38 @@ def two_prod(a, b):
     return p, e
 
 
+def _sqrt_parts(q: Fraction):
+    """(r, k) with q = 4^k r and r in [1/8, 8): a float square root of r neither under- nor overflows."""
+    k = (q.numerator.bit_length() - q.denominator.bit_length()) // 2
+    return q / Fraction(4) ** k, k
+
+
 def sqrt_up(q) -> float:
-    """A float >= sqrt(q) for a rational q >= 0."""
+    """A float >= sqrt(q) for a rational q >= 0 (inf when sqrt(q) exceeds the float range).
+
+    sqrt(q) = 2^k sqrt(r) is bounded through the scaled r, so neither a subnormal nor an overflowing
+    q loses the bound (a direct math.sqrt(f_up(q)) gives 2.2e-162 for q = 1e-648).
+    """
     q = Fraction(q)
     if q <= 0:
         return 0.0
-    x = math.sqrt(f_up(q))
-    while Fraction(x) ** 2 < q:
-        x = math.nextafter(x, math.inf)
-    return x
+    r, k = _sqrt_parts(q)
+    s = math.sqrt(float(r))
+    while Fraction(s) ** 2 < r:
+        s = math.nextafter(s, math.inf)
+    return f_up(Fraction(s) * Fraction(2) ** k)
 
 
 def sqrt_down(q) -> float:
-    """A float <= sqrt(q) for a rational q >= 0."""
+    """A float <= sqrt(q) for a rational q >= 0 (MAX when sqrt(q) exceeds the float range)."""
     q = Fraction(q)
     if q <= 0:
         return 0.0
-    x = math.sqrt(f_down(q))
-    while x > 0 and Fraction(x) ** 2 > q:
-        x = math.nextafter(x, 0.0)
-    return x
+    r, k = _sqrt_parts(q)
+    s = math.sqrt(float(r))
+    while s > 0 and Fraction(s) ** 2 > r:
+        s = math.nextafter(s, 0.0)
+    return f_down(Fraction(s) * Fraction(2) ** k)
 
 
 def pow2_scale(v: np.ndarray) -> np.ndarray:

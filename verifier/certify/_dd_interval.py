@@ -1,7 +1,7 @@
 """Vectorized double-double intervals: x = h + l + delta with |delta| <= r (h, l, r float arrays).
 
 Each operation computes a double-double approximation with error-free transformations (TwoSum,
-TwoProduct, see ``_fp``) and a rigorous bound r on everything it neglected, so the result encloses
+TwoProduct, see ``_rounding``) and a rigorous bound r on everything it neglected, so the result encloses
 the exact result for every choice of the exact operands inside their enclosures. Bounds are
 generous (a factor of a few over the sharp ones of Joldes, Muller, Popescu, ACM TOMS 44, 2017):
 only enclosures of ~1e-30 relative width are needed here, not optimal ones.
@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._fp import U, f_up, inflate, two_prod, two_sum
+from ._rounding import U, f_up, inflate, two_prod, two_sum
 
 __all__ = ["DDI", "atan01"]
 
@@ -32,7 +32,7 @@ class DDI:
         self.r = np.zeros_like(self.h) if r is None else np.asarray(r, dtype=np.float64)
 
     @classmethod
-    def const(cls, q, shape=()) -> "DDI":
+    def const(cls, q, shape=()) -> DDI:
         """Enclosure of the rational q (or of an exact float)."""
         q = Fraction(q)
         h = float(q)
@@ -40,7 +40,7 @@ class DDI:
         r = f_up(abs(q - Fraction(h) - Fraction(l)))
         return cls(np.full(shape, h), np.full(shape, l), np.full(shape, r))
 
-    def __getitem__(self, idx) -> "DDI":
+    def __getitem__(self, idx) -> DDI:
         return DDI(self.h[idx], self.l[idx], self.r[idx])
 
     def absmax(self):
@@ -54,10 +54,10 @@ class DDI:
     def upper(self):
         return np.nextafter(self.h + inflate(np.abs(self.l) + self.r, 2) * (1 + 4 * U), np.inf)
 
-    def __neg__(self) -> "DDI":
+    def __neg__(self) -> DDI:
         return DDI(-self.h, -self.l, self.r)
 
-    def __add__(self, y) -> "DDI":
+    def __add__(self, y) -> DDI:
         y = _as_ddi(y)
         # xh + yh + xl + yl = s + e + t + f = vh + vl + g + f exactly; only w is rounded, and
         # its error <= gamma_2 (|f| + |g| + |vl|) is second order even under cancellation.
@@ -70,16 +70,16 @@ class DDI:
         r = inflate(self.r + y.r + _G2 * (np.abs(f) + np.abs(g) + np.abs(vl)), 6)
         return DDI(h, l, r)
 
-    def __sub__(self, y) -> "DDI":
+    def __sub__(self, y) -> DDI:
         return self + (-_as_ddi(y))
 
-    def __radd__(self, y) -> "DDI":
+    def __radd__(self, y) -> DDI:
         return self + y
 
-    def __rsub__(self, y) -> "DDI":
+    def __rsub__(self, y) -> DDI:
         return _as_ddi(y) - self
 
-    def __mul__(self, y) -> "DDI":
+    def __mul__(self, y) -> DDI:
         y = _as_ddi(y)
         p, e = two_prod(self.h, y.h)
         a = self.h * y.l
@@ -92,10 +92,10 @@ class DDI:
              + ax * y.r + ay * self.r + self.r * y.r)
         return DDI(h, l, inflate(r, 8))
 
-    def __rmul__(self, y) -> "DDI":
+    def __rmul__(self, y) -> DDI:
         return self * y
 
-    def __truediv__(self, y) -> "DDI":
+    def __truediv__(self, y) -> DDI:
         """x / y, y's enclosure bounded away from 0 (checked; NaN bounds otherwise).
 
         q = q1 + q2 from two float quotient steps; |x/y - q| = |x - q y| / |y| is bounded by the
@@ -113,10 +113,10 @@ class DDI:
         err = inflate(res.absmax() / ylow, 2)
         return DDI(h, l, np.where(bad, np.inf, err))
 
-    def __rtruediv__(self, y) -> "DDI":
+    def __rtruediv__(self, y) -> DDI:
         return _as_ddi(y) / self
 
-    def sqrt(self) -> "DDI":
+    def sqrt(self) -> DDI:
         """sqrt(x) for exact x >= 0 (the caller's knowledge; negative parts are ignored).
 
         s = s1 + s2 (float sqrt plus one Newton correction); |sqrt(x) - s| = |x - s^2| / (sqrt(x) + s)
