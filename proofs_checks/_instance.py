@@ -8,7 +8,7 @@ import numpy as np
 from verifier.theory.kernel import lambda0 as lambda0_closed
 from verifier.theory.randmat import gamma_max
 
-from .forward import forward
+from .reference_model import forward
 
 __all__ = ["concrete_instance"]
 

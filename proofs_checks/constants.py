@@ -1,25 +1,29 @@
 """Explicit constants pinned down by the proofs' own inequality chains (sympy), and their numbers.
 
-Each derivation returns sympy expressions in the paper's symbols (see _common.SYM). Notation:
+Each derivation returns sympy expressions in the paper's symbols (see _common.SYM), computed once per process
+(functools.cache; callers must not mutate the returned dicts). Notation:
 r0 = ||yhat(0) - y||, nX = ||X|| (operator norm), lam0 = lambda0. "As printed" follows the chain of the
 appendix literally (its constants 64, 128, 512, ...); "repaired" replaces steps that the audit found
 invalid (the L3.4 operator-norm step and the norm bounds (ii)-(iii) of L3.5) by valid ones.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import sympy as sp
 
-from ._common import SYM
+from ._common import FAILS, HOLDS, SYM, Outcome, Step, identity_step, inequality_step
 
-__all__ = ["bernstein_l33", "gf_chain_a7", "gd_chain_a8", "l34_radius", "repaired_gf_width", "explicit_constants"]
+__all__ = ["bernstein_l33", "gf_chain_a7", "gd_chain_a8", "l34_radius", "repaired_gf_width", "repaired_gf_width_symbolic",
+           "explicit_constants"]
 
 n, m, c, lam0, nX, r0, alpha, delta, t = (SYM[s] for s in
                                           ("n", "m", "c", "lambda0", "norm_X", "r0_norm", "alpha", "delta", "t"))
 s_ = sp.Symbol("s", positive=True)
 
 
+@functools.cache
 def l34_radius():
     """R of L3.4 and the corrected R' (Frobenius), with the bound each gives for ||G - G(0)||."""
     R = sp.sqrt(m) * lam0 / (16 * c * nX**2)
@@ -29,6 +33,7 @@ def l34_radius():
             "corrected_bound_coeff": 3 * c * sp.sqrt(n) * nX / sp.sqrt(m)}  # ||G - G0|| <= coeff ||W - W0||_F
 
 
+@functools.cache
 def bernstein_l33():
     """Explicit L3.3 width from Bernstein's inequality in moment form (Boucheron-Lugosi-Massart 2013,
     Thm 2.10 / Cor 2.11: if sum E X_r^2 <= v and sum E (X_r)_+^q <= q! v b^{q-2} / 2 for q >= 3, then
@@ -43,30 +48,51 @@ def bernstein_l33():
     q = sp.Symbol("q", integer=True, positive=True)
     eps = lam0 / (4 * n)
     sigma2, b = sp.Rational(3, 2), 2
-    coeff = sp.expand(2 * (sigma2 + b * eps) / eps**2)          # 48 n^2/lam0^2 + 16 n/lam0
+    exponent = sp.simplify(eps**2 / (2 * (sigma2 + b * eps)))   # the tail is n(n+1) exp(-m * exponent)
+    coeff = sp.expand(1 / exponent)                              # 48 n^2/lam0^2 + 16 n/lam0
     width = sp.Mul(coeff, sp.log(n * (n + 1) / delta), evaluate=False)
-    checks = []
-    # moment condition for q = 3..40 (exact rationals)
-    ok = all(sp.factorial2(2 * qq - 1) / 2 <= sp.factorial(qq) * sigma2 * b ** (qq - 2) / 2 for qq in range(3, 41))
-    checks.append(("(2q-1)!!/2 <= q! sigma^2 b^(q-2)/2 with sigma^2 = 3/2, b = 2", ok, "q = 3..40 exact; "
-                   "ratio of consecutive left/right terms (2q+1)/(2(q+1)) < 1 keeps it for all q"))
+    qs = range(3, 41)
     ratio = sp.gammasimp(sp.combsimp((sp.factorial2(2 * q + 1) / sp.factorial2(2 * q - 1)) /
                                      ((sp.factorial(q + 1) * b ** (q - 1)) / (sp.factorial(q) * b ** (q - 2)))))
-    checks.append(("left/right growth ratio (2q+1)/(2(q+1)) < 1",
-                   bool(sp.simplify(sp.expand_func(ratio) - (2 * q + 1) / (2 * q + 2)) == 0),
-                   f"ratio = {ratio}"))
     g = sp.Symbol("g", real=True)
     phi = sp.exp(-g**2 / 2) / sp.sqrt(2 * sp.pi)
-    e4 = sp.integrate(g**4 * phi, (g, 0, sp.oo))
-    checks.append(("E relu(g)^4 = 3/2", sp.simplify(e4 - sp.Rational(3, 2)) == 0, f"= {e4}"))
-    exponent = sp.simplify(eps**2 / (2 * (sigma2 + b * eps)))
-    checks.append(("m eps^2 / (2 (sigma^2 + b eps)) with eps = lam0/(4n)", True, f"= m * {exponent}"))
     paper_shape_C = sp.simplify(3 * (48 + 16 * lam0 / n))
+    p_, dl_ = sp.Symbol("p", nonnegative=True), sp.Symbol("d", positive=True)
+    steps = [
+        identity_step("E relu(g)^4 = 3/2 (the variance proxy sigma^2)", sp.integrate(g**4 * phi, (g, 0, sp.oo)), sigma2),
+        _elementwise_le_step("moment condition (2q-1)!!/2 <= q! sigma^2 b^(q-2)/2 with sigma^2 = 3/2, b = 2, q = 3..40 "
+                             "(exact rationals)", [sp.factorial2(2 * qq - 1) / 2 for qq in qs],
+                             [sp.factorial(qq) * sigma2 * b ** (qq - 2) / 2 for qq in qs]),
+        identity_step("left/right growth ratio of the moment condition from q to q + 1 is (2q+1)/(2(q+1))",
+                      sp.expand_func(ratio), (2 * q + 1) / (2 * q + 2)),
+        inequality_step("(2q+1)/(2(q+1)) < 1, so the moment condition holds for every q >= 3",
+                        (2 * q + 1) / (2 * q + 2), 1, strict=True),
+        identity_step("Bernstein exponent m eps^2/(2 (sigma^2 + b eps)) at eps = lambda0/(4n) is "
+                      "m lambda0^2/(48 n^2 + 16 n lambda0)", exponent, lam0**2 / (48 * n**2 + 16 * n * lam0)),
+        identity_step("union over n(n+1)/2 entries, two tails: n(n+1) exp(-m exponent) = delta at "
+                      "m = (48 n^2/lambda0^2 + 16 n/lambda0) log(n(n+1)/delta)",
+                      n * (n + 1) * sp.exp(-width * exponent), delta),
+        inequality_step("log(n(n+1)) <= 3 log n for n >= 2, i.e. n + 1 <= n^2", n + 1, n**2, domain={n: (2, sp.oo)}),
+        inequality_step("hence width <= 3 (48 + 16 lambda0/n) n^2/lambda0^2 log(n/delta) for n >= 2, delta < 1 "
+                        "(n = 2 + p, delta = 1/(1 + d))", width, paper_shape_C * n**2 / lam0**2 * sp.log(n / delta),
+                        subs={n: 2 + p_, delta: 1 / (1 + dl_)}, domain={p_: (0, 1e4), dl_: (1e-6, 1e6), lam0: (1e-6, 0.5)}),
+    ]
     return {"width": width, "coefficient": coeff, "width_str": "(48 n^2/lambda0^2 + 16 n/lambda0) log(n(n+1)/delta)",
-            "checks": checks, "paper_shape_constant": paper_shape_C,
+            "steps": steps, "paper_shape_constant": paper_shape_C,
             "bound": "Bernstein, moment form (Boucheron, Lugosi, Massart 2013, Thm 2.10 and Cor. 2.11)"}
 
 
+def _elementwise_le(lhs, rhs) -> Outcome:
+    bad = [i for i, (a, b_) in enumerate(zip(lhs, rhs)) if not a <= b_]
+    return Outcome(FAILS if bad else HOLDS, f"{len(lhs) - len(bad)}/{len(lhs)} hold" + (f"; fails at {bad[:5]}" if bad else ""))
+
+
+def _elementwise_le_step(description, lhs, rhs) -> Step:
+    """lhs[i] <= rhs[i] for every i (exact numbers)."""
+    return Step(description, "inequality", _elementwise_le, (sp.Matrix(lhs), sp.Matrix(rhs)))
+
+
+@functools.cache
 def gf_chain_a7():
     """A.7 (gradient flow, L3.5) as printed: drift integrals, radius conditions, and the widths they give."""
     decay = sp.exp(-lam0 * s_ / 2)
@@ -93,6 +119,7 @@ def gf_chain_a7():
     return out
 
 
+@functools.cache
 def gd_chain_a8():
     """A.8 (gradient descent, L3.6) as printed, with beta = sqrt(1 - alpha lam0/2)."""
     beta = sp.Symbol("beta", positive=True)
@@ -134,6 +161,28 @@ def gd_chain_a8():
     out["alpha_max"] = (lam0 / 2 - 2 * out["K42"]) / out["K41"] ** 2
     out["alpha_at_split"] = sp.simplify(out["alpha_max"].subs(m, out["width_42_split"]))
     return out
+
+
+@functools.cache
+def repaired_gf_width_symbolic() -> dict:
+    """The repaired A.7 chain (honest ||u(t)|| <= sqrt(m) + 8 c sqrt(n) r0/lam0, ||v(t)|| <= sqrt(m) + 4 c sqrt(n) r0/lam0,
+    corrected L3.4 with the Frobenius radius R' = sqrt(m) lam0/(12 c sqrt(n) nX)) as sympy: each radius condition is a
+    quadratic in q = sqrt(m); its positive root squared is the width. Returns {width_W, width_A, conditions}."""
+    q = sp.Symbol("q", positive=True)
+    A0 = 8 * c * sp.sqrt(n) * r0 / lam0
+    V0 = 4 * c * sp.sqrt(n) * r0 / lam0
+    w_drift = (2 / lam0) * sp.sqrt(n) * r0 * (3 * q + 2 * A0 + V0) / q     # ||W(t) - W(0)||_F bound
+    a_drift = (4 / lam0) * sp.sqrt(n) * r0 * (q + A0) / q                # ||A(t) - A(0)|| bound
+    r_corr = q * lam0 / (12 * c * sp.sqrt(n) * nX)
+    at = {n: 7, lam0: sp.Rational(1, 5), c: 2, nX: 2, r0: 3}             # picks the positive root (the other is < 0)
+
+    def positive_root(lhs, rhs):
+        roots = sp.solve(sp.Eq(sp.expand(lhs * q), sp.expand(rhs * q)), q)
+        return next(r for r in roots if r.subs(at).evalf() > 0)
+
+    qw, qa = positive_root(w_drift, r_corr), positive_root(a_drift, c * q)
+    return {"width_W": sp.simplify(qw**2), "width_A": sp.simplify(qa**2), "q": q,
+            "conditions": {"W": (w_drift, r_corr), "A": (a_drift, c * q)}}
 
 
 def repaired_gf_width(n_, lam0_, c_, nX_, r0_):

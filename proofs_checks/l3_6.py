@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ._common import SYM, finding, identity_step, inequality_step, numeric_step, result, step
+from ._common import SYM, compare_step, finding, identity_step, inequality_step, result
 from ._instance import concrete_instance
 from .constants import explicit_constants, gd_chain_a8
 from verifier.theory.kernel import lambda0 as lambda0_closed
 
-from .forward import forward, ift_gradients
+from .reference_model import forward, ift_gradients
 
 ID = "L3.6"
 TITLE = "Gradient descent (deterministic): (1 - alpha lambda0/2)^k rate for alpha = O(lambda0/n^2)"
@@ -45,14 +45,18 @@ def measured_first_order_term(ms=(32, 128, 512), n=8, d=4, seed=0, alpha=1e-4) -
     return out
 
 
-def audit(setting: dict | None = None) -> dict:
+def audit(setting: dict | None = None):
+    from .l3_5 import initial_norm_steps
+
     n, m, c, lam0, nX, r0, alpha = (SYM[k] for k in ("n", "m", "c", "lambda0", "norm_X", "r0_norm", "alpha"))
+    p_ = sp.Symbol("p", positive=True)
     a = gd_chain_a8()
     beta = a["beta"]
     lhs, rhs, sub = a["geom_identity"]
     steps = [
         identity_step("alpha/(1 - beta) = 2(1 + beta)/lambda0 with beta^2 = 1 - alpha lambda0/2", lhs.subs(sub), rhs),
-        inequality_step("2(1 + beta)/lambda0 <= 4/lambda0 for beta <= 1", 2 * (1 + sp.Min(beta, 1)) / lam0, 4 / lam0),
+        inequality_step("2(1 + beta)/lambda0 <= 4/lambda0 for beta <= 1 (beta = 1/(1 + p), p > 0)", 2 * (1 + beta) / lam0,
+                        4 / lam0, subs={beta: 1 / (1 + p_)}),
         identity_step("v drift (4/lambda0) 2c sqrt(n) r0 = 8 c sqrt(n) r0/lambda0", a["v_drift"], 8 * c * sp.sqrt(n) * r0 / lam0),
         identity_step("u drift (4/lambda0) 4c sqrt(n) r0 = 16 c sqrt(n) r0/lambda0", a["u_drift"], 16 * c * sp.sqrt(n) * r0 / lam0),
         inequality_step("||grad_W L|| coefficient (2*32 + 16) = 80 <= printed 128", a["gradW_needed"], a["gradW_printed"]),
@@ -75,9 +79,14 @@ def audit(setting: dict | None = None) -> dict:
     g_minus = (Z * (uu - alpha * Z.T * rr) + P * (vv - alpha * P.T * rr)) - (Z * uu + P * vv)
     steps.append(identity_step("(43): g - yhat(k) = -alpha (Z Z^T + Phi Phi^T) r (with grad_u = Z^T r, grad_v = Phi^T r)",
                                sp.Matrix(g_minus.as_explicit()), sp.Matrix((-alpha * (Z * Z.T + P * P.T) * rr).as_explicit())))
-    steps.append(step("combining (41)-(43): ||r(k+1)||^2 <= (1 - alpha lambda0 + 2 alpha K42 + alpha^2 K41^2) beta^2k r0^2, "
-                      "so the rate needs 2 K42 + alpha K41^2 <= lambda0/2", "derivation", True,
-                      f"K41 = {sp.sstr(a['K41'])}, K42 = {sp.sstr(a['K42'])}"))
+    K41, K42 = sp.symbols("K41 K42", positive=True)
+    bracket = 1 - alpha * lam0 + 2 * alpha * K42 + alpha**2 * K41**2
+    steps.append(identity_step("combining (41)-(43) (with 1 - alpha lambda0 >= 0): ||r(k+1)||^2 <= (1 - alpha lambda0 + "
+                               "2 alpha K42 + alpha^2 K41^2) beta^2k r0^2, and that bracket minus 1 - alpha lambda0/2 is "
+                               "alpha (2 K42 + alpha K41^2 - lambda0/2): the rate needs 2 K42 + alpha K41^2 <= lambda0/2",
+                               bracket - (1 - alpha * lam0 / 2), alpha * (2 * K42 + alpha * K41**2 - lam0 / 2)))
+    steps.append(identity_step("the chain's K41 = 20 c^2 n + K42 (||Z|| ||grad_u|| + ||Phi|| ||grad_v|| = 16 c^2 n + 4 c^2 n)",
+                               a["K41"] - a["K42"], 20 * c**2 * n))
     steps.append(identity_step("K42 < lambda0/4 solved for m: m > 73728 c^2 n^2 r0^2/lambda0^3", a["width_42_strict"],
                                73728 * c**2 * n**2 * r0**2 / lam0**3))
     inst = concrete_instance(setting)
@@ -85,9 +94,11 @@ def audit(setting: dict | None = None) -> dict:
                                                               inst["r0_norm"], m_=inst.get("m"))}
     meas = measured_first_order_term()
     terms = [abs(r["term_over_alpha_r2"]) for r in meas]
-    steps.append(numeric_step("measured (42) term / (alpha ||r||^2) does not shrink like 1/m (own model, one GD step)",
-                              terms[-1] > 0.25 * terms[0],
-                              "; ".join(f"m={r['m']}: {r['term_over_alpha_r2']:.3g}" for r in meas)))
+    steps.append(compare_step("measured (42) term / (alpha ||r||^2) does not shrink like 1/m (own model, one GD step): "
+                              "|term| at m = 512 > 1/4 of |term| at m = 32 (1/m would give 1/16; "
+                              + "; ".join(f"m={r['m']}: {r['term_over_alpha_r2']:.3g}" for r in meas) + ")",
+                              terms[-1], ">", 0.25 * terms[0]))
+    steps += initial_norm_steps(a["u_bound"], a["v_bound"], 8192 * c**2 * n * nX**2 * r0**2 / lam0**3, "L3.6")
     findings = [
         finding("(41)-(43) absorb 2<yhat(k+1) - g, yhat(k) - y> <= 2 alpha C0 c^2 n beta^2k r0^2 with 'a large constant C0', "
                 "but the rate 1 - alpha lambda0/2 needs the bracket 1 - alpha(lambda0 - C0 c^2 n - alpha C0^2 c^4 n^2) <= "
@@ -98,15 +109,72 @@ def audit(setting: dict | None = None) -> dict:
                 {"instance": inst, "width_L3.6_W_radius": rows["width_L3.6_W_radius"],
                  "width_L3.6_(42)_strict": rows["width_L3.6_(42)_strict"], "width_L3.6": rows["width_L3.6"],
                  "step_size_L3.6": rows["step_size_L3.6"],
-                 "step_size_at_instance_m": rows.get("step_size_L3.6_at_m")}),
-        finding("Conclusions (ii) ||u(k)|| <= 32 c sqrt(n) r0/lambda0 and (iii) ||v(k)|| <= 16 c sqrt(n) r0/lambda0 fail for large m "
-                "since ||u(0)|| = ||v(0)|| = sqrt(m) (same gap as L3.5). They feed (41)-(42): with the honest ||u(k)|| <= sqrt(m) + "
+                 "step_size_at_instance_m": rows.get("step_size_L3.6_at_m")}, "proof gap (absorbed constant must be small)"),
+        finding("Conclusions (ii) ||u(k)|| <= 32 c sqrt(n) r0/lambda0 and (iii) ||v(k)|| <= 16 c sqrt(n) r0/lambda0 are false as "
+                "stated, for every m that L3.6's width hypothesis admits with the constant its proof needs (A.8's radius "
+                "condition, m >= 8192 c^2 n ||X||^2 r0^2/lambda0^3; as well for any hidden constant C > 128 for (iii), "
+                "C > 512 for (ii)): at k = 0, ||v(0)|| = ||u(0)|| = sqrt(m) (A1), so (iii) requires m <= 256 c^2 n "
+                "r0^2/lambda0^2 and (ii) m <= 1024 c^2 n r0^2/lambda0^2, while the radius condition needs 32 ||X||^2/lambda0 "
+                "times the first and 8 ||X||^2/lambda0 times the second, at least 64 and 16 (lambda0 <= 1/2, ||X||^2 >= 1; "
+                "see L3.5). They feed (41)-(42): with the honest ||u(k)|| <= sqrt(m) + "
                 "16 c sqrt(n) r0/lambda0 the term <(Z(k+1) - Z(k)) u(k+1), r(k)> is first order in alpha with a coefficient that does "
                 "not vanish as m grows (it is the A- and W-part of -alpha r^T H r, sign-definite to first order), so the chain "
                 "cannot be closed by absorption at any width; a repair has to keep that term's sign (H's PSD parts) and bound "
                 "only second-order remainders. No repaired GD width is claimed here.",
                 {"measured_vs_printed_bound_per_width": meas,
                  "note": "term_over_alpha_r2 is measured at k = 0 (beta^0 = 1); the chain bounds it by K42 r0^2/||r||^2, "
-                         "which decays like 1/m, while the measured value does not"}),
+                         "which decays like 1/m, while the measured value does not"}, "false as stated"),
     ]
     return result(ID, TITLE, steps, findings)
+
+
+# --- the statement as printed, and its check on a run ------------------------------------------------------
+from . import statement as _S  # noqa: E402
+from .hidden_constants import symbol as _hc  # noqa: E402
+from .l3_5 import check_training as _check_training, training_hypotheses as _training_hypotheses  # noqa: E402
+
+WIDTH = _hc("C_width_L3.6") * _S.c**2 * _S.n * _S.norm_X**2 * _S.r0**2 / _S.lambda0**3
+STEP = _hc("C_step_L3.6") * _S.lambda0 / _S.n**2
+U_BOUND = 32 * _S.c * sp.sqrt(_S.n) * _S.r0 / _S.lambda0
+V_BOUND = 16 * _S.c * sp.sqrt(_S.n) * _S.r0 / _S.lambda0
+W_DRIFT = 512 * _S.c * _S.n * _S.r0**2 / (_S.lambda0**2 * _S.sqm)
+A_DRIFT = 256 * _S.c * _S.n * _S.r0**2 / (_S.lambda0**2 * _S.sqm)
+RATE = 1 - _S.alpha * _S.lambda0 / 2
+STATEMENT = _S.Statement(
+    ID, "Gradient descent, deterministic", "Lemma 3.6 (Sec. 3.2); proof in A.8",
+    _training_hypotheses() + (_S.Condition(_S.m, ">=", WIDTH, "m = Omega(c^2 n ||X||^2 r0^2/lambda0^3)"),
+                              _S.Condition(_S.alpha, "<=", STEP, "alpha = O(lambda0/n^2)")),
+    (_S.Condition(_S.lmin_G, ">=", _S.lambda0 / 2, "(i) lambda_min(G(k)) >= lambda0/2"),
+     _S.Condition(_S.nu, "<=", U_BOUND, "(ii) ||u(k)|| <= 32 c sqrt(n) r0/lambda0"),
+     _S.Condition(_S.nv, "<=", V_BOUND, "(iii) ||v(k)|| <= 16 c sqrt(n) r0/lambda0"),
+     _S.Condition(_S.nW, "<=", 2 * _S.c * _S.sqm, "(iv) ||W(k)|| <= 2c sqrt(m)"),
+     _S.Condition(_S.nA, "<=", 2 * _S.c * _S.sqm, "(v) ||A(k)|| <= 2c sqrt(m)"),
+     _S.Condition(_S.loss_k, "<=", RATE**_S.k * _S.r0**2, "(vi) ||yhat(k) - y||^2 <= (1 - alpha lambda0/2)^k r0^2")),
+    (("width_required", WIDTH, "C c^2 n ||X||^2 r0^2/lambda0^3"),
+     ("width_(41)-(43)", 147456 * _S.c**2 * _S.n**2 * _S.r0**2 / _S.lambda0**3,
+      "explicit: A.8 (41)-(43) with K42 <= lambda0/8 (no hidden constant)"),
+     ("step_size_paper_shape", STEP, "C lambda0/n^2"),
+     ("step_size_explicit", 16 * _S.lambda0 / (160 * _S.c**2 * _S.n + _S.lambda0) ** 2,
+      "explicit: A.8 (41)-(43) at width_(41)-(43)"),
+     ("rate_per_step", RATE, "(1 - alpha lambda0/2)"), ("W_drift_bound", W_DRIFT, "A.8: ||W(k) - W(0)||"),
+     ("A_drift_bound", A_DRIFT, "A.8: ||A(k) - A(0)||")))
+
+
+def loss_envelope(th, steps, times=None):
+    """(vi) as printed for gradient descent: (1 - alpha lambda0/2)^k ||r0||^2, evaluated literally (a factor
+    below 0 gives the printed alternating bound, not a clipped one)."""
+    import numpy as np
+
+    with np.errstate(under="ignore", over="ignore"):
+        return th.r0_norm ** 2 * np.power(th.rate_L3_6, np.asarray(steps, dtype=np.float64))
+
+
+def check(ctx) -> list:
+    th = ctx.th
+    if th.method == "gf":
+        return []
+    p = th.at_proof_constants
+    return _check_training(ctx, STATEMENT, loss_envelope, width=th.width_L3_6, width_proof=p.width_L3_6 if p else None,
+                           width_explicit=th.explicit_value("width_L3.6"), u_bound=th.u_bound_L3_6,
+                           v_bound=th.v_bound_L3_6, width_constant="C_width_L3.6",
+                           step=(th.step_L3_6, th.explicit_value("step_size_L3.6"), "C_step_L3.6"))

@@ -1,6 +1,7 @@
-"""A small, self-contained forward model of the implicit network, for the proof audit only.
+"""The independent reference model of the implicit network, for the proof audit and the tests.
 
-Independent of verifier/engine on purpose (the audit cross-checks formulas against its own model):
+Independent of verifier/engine on purpose (the audit cross-checks formulas against it, the tests replay runs
+with it):
 
     phi_i = relu(W x_i) / sqrt(m),   z_i = relu(gt A z_i + phi_i) (gt = gamma/sqrt(m)),   yhat_i = u.z_i + v.phi_i
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["random_instance", "equilibrium", "forward", "ift_gradients", "h_formula", "jacobian_fd",
-           "EquilibriumError"]
+           "gd_losses", "EquilibriumError"]
 
 
 class EquilibriumError(RuntimeError):
@@ -128,3 +129,17 @@ def jacobian_fd(A, W, u, v, X, gamma, h=1e-6):
                 vals.append(f["yhat"])
             cols.append((vals[0] - vals[1]) / (2 * h))
     return np.array(cols).T, kink
+
+
+def gd_losses(X, y, A, W, u, v, gamma, alpha, steps) -> np.ndarray:
+    """L(k) = 1/2 ||yhat(k) - y||^2 for k = 0..steps of plain gradient descent with the L2.3 gradients of this
+    model (per-sample equilibria from z = 0, dense adjoint solves, no warm starts): a replay of a run that
+    shares no code with verifier.engine."""
+    A, W, u, v = (np.array(p, dtype=np.float64, copy=True) for p in (A, W, u, v))
+    losses = []
+    for _ in range(steps + 1):
+        g = ift_gradients(A, W, u, v, X, y, gamma)
+        r = g["forward"]["yhat"] - y
+        losses.append(0.5 * float(r @ r))
+        A, W, u, v = A - alpha * g["A"], W - alpha * g["W"], u - alpha * g["u"], v - alpha * g["v"]
+    return np.array(losses)

@@ -100,8 +100,14 @@ def test_audit_json_and_text():
     res = _run(["audit", "--json", "--only", "L3.1", "--only", "L2.2"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
-    assert [r["id"] for r in out] == ["L2.2", "L3.1"]
-    assert out[0]["status"] == "algebra verified" and out[1]["status"] == "finding"
+    recs = out["statements"]
+    assert [r["id"] for r in recs] == ["L2.2", "L3.1"]
+    assert recs[0]["status"] == "verified" and recs[1]["status"] == "finding"
+    for key in ("holds", "fails", "not checkable"):
+        assert out["totals"][key] == sum(r["counts"][key] for r in recs)
+    assert all(s["status"] in ("holds", "fails", "not checkable") for r in recs for s in r["steps"])
+    res = _run(["audit", "--only", "L2.2"])
+    assert res.exit_code == 0 and "not checkable" in res.output and "total" in res.output
     res = _run(["audit", "--only", "L9.9"])
     assert res.exit_code == 2 and "unknown statement id" in res.output
 
@@ -113,22 +119,31 @@ def test_check_json_includes_theory_table_and_explicit_constants():
     out = json.loads(res.output)
     ids = {r["id"] for r in out["statements_table"]}
     assert {"L2.2", "L3.3", "L3.4", "L3.6", "T3.2"} <= ids
-    l33 = next(r for r in out["statements_table"] if r["id"] == "L3.3" and r["hidden_constants_used"])
-    assert l33["hidden_constants_used"] == {"C_m_L33": 2.0}
-    assert out["theory"]["hidden_constants"]["C_width_L3.6"] == 3.0
+    l33 = [r for r in out["statements_table"] if r["id"] == "L3.3" and r["quantity"] == "width_required"]
+    assert [r["choice"] for r in l33] == ["default", "proof"]          # one row per constant choice
+    assert l33[0]["hidden_constants_used"] == {"C_width_L3.3": 2.0}    # the old name is an alias
+    assert l33[1]["hidden_constants_used"] == {"C_width_L3.3": 156.0}
+    assert l33[1]["value"] == pytest.approx(78 * l33[0]["value"])
+    assert out["theory"]["hidden"]["C_width_L3.6"] == 3.0 and out["setting"]["hidden_constants"] == {
+        "C_width_L3.3": 2.0, "C_width_L3.6": 3.0}
+    l36 = next(c for c in out["claims"] if c["id"] == "L3.6(i)")
+    assert l36["constants_used"]["C_width_L3.6"] == 3.0 and l36["constants_used"]["constants_choice"] == "default"
     names = {e["name"] for e in out["explicit_constants"]}
     assert {"width_L3.6", "step_size_L3.6", "width_L3.5"} <= names
 
 
 def test_config_file_and_flag_override(tmp_path):
     cfg = tmp_path / "c.toml"
-    cfg.write_text('data = "synthetic:n=9,d=3"\nwidth = 24\ngamma = 0.2\n[hidden]\nC_width_L3_6 = 1.0\n')
+    cfg.write_text('data = "synthetic:n=9,d=3"\nwidth = 24\ngamma = 0.2\n[hidden]\nC_width_L3_9 = 1.0\n')
     res = _run(["check", "--config", str(cfg), "--json"])
-    assert res.exit_code == 2 and "unknown hidden constant 'C_width_L3_6'" in res.output
+    assert res.exit_code == 2 and "unknown hidden constant 'C_width_L3_9'" in res.output
+    cfg.write_text('data = "synthetic:n=9,d=3"\nwidth = 24\ngamma = 0.2\n[hidden]\nC_width_L3_6 = 5.0\n')
+    out = json.loads(_run(["check", "--config", str(cfg), "--json"]).output)   # TOML-friendly alias, unquoted
+    assert out["theory"]["hidden"]["C_width_L3.6"] == 5.0
     cfg.write_text('data = "synthetic:n=9,d=3"\nwidth = 24\ngamma = 0.2\n[hidden]\n"C_width_L3.6" = 2.0\n')
     out = json.loads(_run(["check", "--config", str(cfg), "--json", "--width", "30"]).output)
     assert out["setting"]["width"] == 30 and out["setting"]["gamma"] == 0.2 and out["setting"]["n"] == 9
-    assert out["theory"]["hidden_constants"]["C_width_L3.6"] == 2.0
+    assert out["theory"]["hidden"]["C_width_L3.6"] == 2.0
     bad = tmp_path / "b.json"
     bad.write_text('{"widht": 5}')
     res = _run(["check", "--config", str(bad)])

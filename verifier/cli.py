@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from .certify import CertifyInputError
 from .data import DataError
 from .pipeline import Setting, SettingError
 
@@ -102,9 +103,12 @@ def _setting_options(f):
         click.option("--gf-rtol", "gf_rtol", type=float, default=None, help="gf: relative error per step (default 1e-6)."),
         click.option("--checkpoint-every", "checkpoint_every", type=int, default=None,
                      help="Write trajectory + checkpoint every k records (default 10; 0 = only at the end)."),
+        click.option("--constants", "constants", type=click.Choice(["default", "proof"]), default=None,
+                     help="Hidden Omega/O constants of the verdicts: 'default' (each 1, default) or 'proof' (the values "
+                          "the proofs' own inequalities pin down, where they do). `verifier constants` lists them."),
         click.option("--constant", "hidden", multiple=True, callback=_constant,
-                     help="Set a hidden Omega/O constant, NAME=VALUE (repeatable): C_width_L3.3, C_width_L3.6, C_step_L3.6 "
-                          "(run verdicts), or a name of verifier.theory.statements.HIDDEN_CONSTANTS (theory table)."),
+                     help="Set one hidden constant, NAME=VALUE (repeatable; overrides --constants), e.g. "
+                          "C_width_L3.3=2 (or C_width_L3_3=2). `verifier constants` lists every name."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -134,7 +138,7 @@ def _guard(fn):
     def wrapper(*a, **k):
         try:
             return fn(*a, **k)
-        except (DataError, SettingError) as exc:
+        except (DataError, SettingError, CertifyInputError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except KeyboardInterrupt:
@@ -231,7 +235,7 @@ def _print_run_summary(summary, out):
     r = summary["run"]
     con.print(f"loss {fmt(r['initial_loss'])} -> {fmt(r['final_loss'])} in {r['steps_recorded'] - 1} steps "
               f"({fmt(r['train_seconds'])} s); lambda0 = {fmt(summary['lambda0']['value'])}; "
-              f"c_emp = {fmt(summary['c']['empirical'])}; gamma_max = {fmt(summary['theory']['gamma_max_emp'])}")
+              f"c_emp = {fmt(summary['c']['empirical'])}; gamma_max = {fmt(summary['theory']['gamma_max'])}")
     t = Table(show_lines=False)
     for col in ("statement", "hypotheses", "conclusion", "verdict"):
         t.add_column(col)
@@ -275,17 +279,18 @@ def _print_check(out):
     con.print(f"[bold]verifier check[/] {st['dataset']}: n={st['n']} d={st['d']} m={st['width']} "
               f"gamma={st['gamma']} alpha={fmt(st['step_size'])} ({st['step_size_rule']})")
     t = Table(title="theory numbers")
-    for col in ("quantity", "value", "meaning"):
+    for col in ("quantity", f"value (constants: {out['theory']['choice']})", "at proof-derived constants", "meaning"):
         t.add_column(col)
     for row in _theory_rows(out["theory"]):
         t.add_row(*row)
     con.print(t)
-    t = Table(title="the statements as sympy, evaluated for this setting (hidden constants: verifier.theory.statements)")
-    for col in ("statement", "quantity", "expression", "value", "hidden constants"):
+    t = Table(title="the statements as sympy, evaluated for this setting, once per choice of hidden constants "
+                    "(default: each Omega/O constant 1; proof: the proof-derived value; `verifier constants`)")
+    for col in ("statement", "quantity", "expression", "constants", "value", "hidden constants"):
         t.add_column(col)
     for row in out.get("statements_table", []):
         hc = ", ".join(f"{k}={fmt(v)}" for k, v in row["hidden_constants_used"].items())
-        t.add_row(row["id"], row["quantity"], row["expression"], fmt(row["value"]), hc)
+        t.add_row(row["id"], row["quantity"], row["expression"], row["choice"], fmt(row["value"]), hc)
     con.print(t)
     if out.get("explicit_constants"):
         t = Table(title="conditions the printed proofs need (proofs_checks; their chains rest on steps the audit "
@@ -307,10 +312,12 @@ def _print_check(out):
     t = Table(title="hypotheses of the run verdicts (hidden constants as shown)")
     for col in ("statement", "hypothesis", "value", "", "required", "holds"):
         t.add_column(col)
+    seen = set()
     for c in out["claims"]:
-        if c["id"].startswith("L3.6(") and c["id"] != "L3.6(i)":
+        cid = c["id"].split("(")[0]   # numbered conclusions of one statement share its hypotheses
+        if cid in seen:
             continue
-        cid = "L3.6" if c["id"] == "L3.6(i)" else c["id"]
+        seen.add(cid)
         for h in c["hypotheses"]:
             mark = {True: "[green]yes[/]", False: "[red]NO[/]", None: "[yellow]undecided[/]"}[h["holds"]]
             t.add_row(cid, h["name"], fmt(h["value"]), h["relation"], fmt(h["required"]), mark)
@@ -320,19 +327,61 @@ def _print_check(out):
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--only", "only", multiple=True, help="Audit only these statements (e.g. --only L3.4).")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write every counterexample the audit found as .npz files into this folder.")
 @_guard
-def audit(as_json, only):
-    """Audit the proofs: every statement with its status (algebra verified / finding / cannot be checked)."""
+def audit(as_json, only, export_dir):
+    """Audit the proofs: every statement with its status (verified / finding / not checkable) and its steps
+    counted apart: holds (checked and holds), fails (checked and fails), not checkable (with the reason)."""
     import proofs_checks
+    from proofs_checks import registry
 
-    unknown = [i for i in only if i not in proofs_checks.AUDIT_MODULES]
+    from .summary import dumps
+
+    known = registry.statement_ids()
+    unknown = [i for i in only if i not in known]
     if unknown:
-        raise SettingError(f"unknown statement id(s) {', '.join(unknown)} (known: {', '.join(proofs_checks.AUDIT_MODULES)})")
-    res = proofs_checks.run_audit(ids=set(only) if only else None)
+        raise SettingError(f"unknown statement id(s) {', '.join(unknown)} (known: {', '.join(known)})")
+    exported = []
+    if export_dir is not None:
+        target = Path(export_dir)
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SettingError(f"--export {export_dir}: cannot create the folder ({exc.strerror})") from None
+        for mod in registry.modules():
+            if hasattr(mod, "export_counterexamples") and (not only or mod.ID in only):
+                exported += [str(p) for p in mod.export_counterexamples(target)]
+    res = registry.audit(ids=set(only) if only else None)
     if as_json:
-        click.echo(json.dumps(res, indent=2))
+        click.echo(dumps({"totals": proofs_checks.audit_totals(res), "statements": res, "exported": exported},
+                         indent=2))
     else:
         click.echo(proofs_checks.render_audit_text(res))
+        for p in exported:
+            click.echo(f"exported: {p}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_guard
+def constants(as_json):
+    """List the hidden Omega/O constants: name, where the paper hides it, default and proof-derived value."""
+    from proofs_checks.hidden_constants import HIDDEN_CONSTANTS
+
+    if as_json:
+        click.echo(json.dumps([h.to_dict() for h in HIDDEN_CONSTANTS.values()], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="hidden constants (the paper names none; the verdicts use 'default' unless --constants proof)")
+    for col in ("name", "statements", "where the paper hides it", "default", "proof-derived", "source"):
+        t.add_column(col)
+    for h in HIDDEN_CONSTANTS.values():
+        t.add_row(h.name, ", ".join(h.statements), h.where, f"{h.default:g}",
+                  "-" if h.proof_value is None else f"{h.proof_value:.6g}", h.proof_source)
+    Console().print(t)
 
 
 @main.command()

@@ -1,7 +1,6 @@
 """One pass of `verifier run` / `verifier check`: data -> setting -> theory -> engine -> claims -> report."""
 from __future__ import annotations
 
-import json
 import math
 import platform
 import shlex
@@ -20,14 +19,11 @@ from .engine.train import NTK_KEYS
 from .rundir import atomic_write, load_checkpoint, save_checkpoint
 from .engine.ntk import ntk_terms
 from .engine.probes import l22_probe
+from .summary import SCHEMA, dumps, to_json
 from .theory.kernel import gram_finite, gram_inf
-from .theory.numbers import HIDDEN_DEFAULTS, run_theory_numbers
-from .theory.randmat import c_empirical
-from proofs_checks.claims import evaluate_claims
+from .theory.randmat import c_empirical, c_of_delta, gamma_max
 
 __all__ = ["Setting", "SettingError", "run", "check", "resume", "SCHEMA"]
-
-SCHEMA = "verifier.summary/1"
 
 
 class SettingError(ValueError):
@@ -47,6 +43,7 @@ class Setting:
     tol: float = 1e-13
     on_parallel: str = "perturb"
     hidden: dict = field(default_factory=dict)
+    constants: str = "default"    # hidden constants: "default" (every Omega/O constant 1) or "proof" (proof-derived)
     method: str = "gd"            # gd | gf
     solver: str = "picard"        # picard | anderson
     ntk_every: int = 10           # NTK of L3.1 every k records (0: never)
@@ -92,13 +89,20 @@ class Setting:
             raise SettingError("--dtype float32 needs --backend torch (the numpy engine is float64)")
         if not 0 < self.gf_rtol < 1:
             raise SettingError(f"--gf-rtol must lie in (0, 1), got {self.gf_rtol}")
-        from .theory.statements import HIDDEN_CONSTANTS
-        known = list(HIDDEN_DEFAULTS) + list(HIDDEN_CONSTANTS)
+        from proofs_checks.hidden_constants import CHOICES, canonical_name
+
+        if self.constants not in CHOICES:
+            raise SettingError(f"--constants must be one of {', '.join(CHOICES)}, got '{self.constants}'")
+        hidden = {}
         for k, v in self.hidden.items():
-            if k not in known:
-                raise SettingError(f"unknown hidden constant '{k}' (known: {', '.join(known)})")
-            if not (isinstance(v, float) and math.isfinite(v) and v > 0):
+            try:
+                name = canonical_name(k)
+            except ValueError as exc:
+                raise SettingError(str(exc)) from None
+            if isinstance(v, bool) or not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
                 raise SettingError(f"hidden constant {k} must be a positive number, got {v}")
+            hidden[name] = float(v)
+        self.hidden = hidden   # one name per constant (aliases such as C_width_L3_3 resolved)
 
     def command(self) -> str:
         parts = ["verifier", "run", "--data", self.dataset, "--width", str(self.width), "--gamma", repr(self.gamma),
@@ -106,6 +110,8 @@ class Setting:
                  "--backend", self.backend, "--delta", repr(self.delta), "--tol", repr(self.tol),
                  "--on-parallel", self.on_parallel, "--method", self.method, "--solver", self.solver,
                  "--ntk-every", str(self.ntk_every)]
+        if self.constants != "default":
+            parts += ["--constants", self.constants]
         if self.backend == "torch":
             parts += ["--device", self.device, "--dtype", self.dtype]
         if self.method == "gf":
@@ -115,29 +121,12 @@ class Setting:
         return " ".join(shlex.quote(p) for p in parts)
 
 
-def _to_json(x):
-    if isinstance(x, dict):
-        return {str(k): _to_json(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_to_json(v) for v in x]
-    if isinstance(x, (np.floating, float)):
-        x = float(x)
-        return x if math.isfinite(x) else ("inf" if x > 0 else "-inf" if x < 0 else "nan")
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.bool_):
-        return bool(x)
-    if isinstance(x, np.ndarray):
-        return _to_json(x.tolist())
-    return x
-
-
 @dataclass
 class Prepared:
     setting: Setting
     data: Dataset
     params: Params
-    theory: dict
+    theory: object            # proofs_checks.theory_numbers.TheoryNumbers
     G_inf: np.ndarray
     step_size: float
     step_rule: str
@@ -169,19 +158,34 @@ def prepare(s: Setting) -> Prepared:
         alpha, rule = 1.0 / lam_max_H0, "auto: 1/lambda_max(H(0)), H the NTK of L3.1"
     else:
         alpha, rule = float(s.step_size), "given"
-    sq = math.sqrt(s.width)
     G = gram_inf(ds.X)
-    th = run_theory_numbers(ds.X, m=s.width, gamma=s.gamma, step_size=alpha, c_emp=c0,
-                            r0_norm=float(np.linalg.norm(ev0.r)), delta=s.delta, hidden=_split_hidden(s.hidden)[0],
-                            G_inf=G)
-    th["c_emp_A"] = norm_A0 / sq
-    th["c_emp_W"] = norm_W0 / sq
-    th["contraction_0"] = q0
-    th["method"] = s.method
-    # relative slack when comparing recorded floats with bounds: a few hundred ulps of the dtype
-    th["comparison_rtol"] = 1e-12 if s.dtype == "float64" else 1e-5
-    th["t_final"] = _t_final(s, alpha)
+    th = _theory(s, ds, G, norm_A0=norm_A0, norm_W0=norm_W0, alpha=alpha, r0_norm=float(np.linalg.norm(ev0.r)),
+                 contraction_0=q0)
     return Prepared(s, ds, p0, th, G, alpha, rule, lam_max_H0, bk)
+
+
+def _theory(s: Setting, ds: Dataset, G: np.ndarray, *, norm_A0, norm_W0, alpha, r0_norm, contraction_0):
+    """The run's TheoryNumbers (every statement's requirement, from its sympy expression)."""
+    import proofs_checks
+    from proofs_checks.theory_numbers import TheoryInputs, theory_numbers
+
+    eig = np.linalg.eigvalsh(G)
+    lam0 = float(eig[0])
+    sq = math.sqrt(s.width)
+    cd = c_of_delta(s.width, ds.d, s.delta)
+    c0 = c_empirical(norm_A0, norm_W0, s.width)
+    inputs = TheoryInputs(
+        n=ds.n, d=ds.d, m=s.width, gamma=s.gamma, step_size=alpha, delta=s.delta, lambda0=lam0,
+        norm_X=float(np.linalg.norm(ds.X, 2)), c=c0, r0_norm=r0_norm, method=s.method,
+        lambda_max_G_inf=float(eig[-1]), c_A=norm_A0 / sq, c_W=norm_W0 / sq, c_delta=cd["c"], c_delta_A=cd["c_A"],
+        c_delta_W=cd["c_W"], contraction_0=contraction_0, t_final=_t_final(s, alpha),
+        # relative slack when comparing recorded floats with bounds: a few hundred ulps of the dtype
+        comparison_rtol=1e-12 if s.dtype == "float64" else 1e-5)
+    explicit = {}
+    if lam0 > 0:
+        rows = proofs_checks.explicit_constants(ds.n, lam0, c0, inputs.norm_X, r0_norm, s.delta, m=s.width)
+        explicit = {r["name"]: r["value"] for r in rows if isinstance(r.get("value"), (int, float))}
+    return theory_numbers(inputs, s.hidden, s.constants, explicit=explicit, gamma_max_delta=gamma_max(cd["c"]))
 
 
 def _t_final(s: Setting, alpha: float) -> float | None:
@@ -190,49 +194,46 @@ def _t_final(s: Setting, alpha: float) -> float | None:
     return float(s.t_final) if s.t_final else s.steps * alpha
 
 
-def _split_hidden(hidden: dict) -> tuple[dict, dict]:
-    """(constants of the run verdicts, constants of the symbolic theory table)."""
-    run_c = {k: v for k, v in hidden.items() if k in HIDDEN_DEFAULTS}
-    return run_c, {k: v for k, v in hidden.items() if k not in HIDDEN_DEFAULTS}
-
-
 def _setting_dict(pr: Prepared) -> dict:
     s = pr.setting
     out = {"dataset": s.dataset, "n": pr.data.n, "d": pr.data.d, "width": s.width, "gamma": s.gamma,
            "step_size": pr.step_size, "step_size_rule": pr.step_rule, "steps": s.steps, "seed": s.seed,
            "backend": s.backend, "device": pr.backend.device, "dtype": s.dtype, "method": s.method,
            "solver": s.solver, "ntk_every": s.ntk_every, "delta": s.delta, "tol": s.tol,
-           "on_parallel": s.on_parallel, "hidden_constants": dict(s.hidden)}
+           "on_parallel": s.on_parallel, "hidden_constants": dict(s.hidden), "constants": s.constants}
     if s.method == "gf":
-        out.update(t_final=pr.theory["t_final"], gf_rtol=s.gf_rtol)
+        out.update(t_final=pr.theory.t_final, gf_rtol=s.gf_rtol)
     return out
 
 
 def _theory_values(pr: Prepared) -> dict:
     th = pr.theory
-    return {"n": pr.data.n, "d": pr.data.d, "m": pr.setting.width, "gamma": pr.setting.gamma, "c": th["c_emp"],
-            "delta": pr.setting.delta, "lambda0": th["lambda0"], "alpha": pr.step_size, "norm_X": th["norm_X"],
-            "r0_norm": th["r0_norm"]}
+    return {"n": pr.data.n, "d": pr.data.d, "m": pr.setting.width, "gamma": pr.setting.gamma, "c": th.c,
+            "delta": pr.setting.delta, "lambda0": th.lambda0, "alpha": pr.step_size, "norm_X": th.norm_X,
+            "r0_norm": th.r0_norm}
 
 
 def _extras(pr: Prepared, *, audit: bool) -> dict:
-    """The statements as sympy (theory table), explicit constants from the proofs, and the proof audit."""
+    """The statements as sympy (one row per quantity and constant choice), the proofs' explicit requirements,
+    the hidden-constant registry, and the proof audit."""
     import proofs_checks
-    from .theory.statements import theory_table
+    from proofs_checks import registry
+    from proofs_checks.hidden_constants import HIDDEN_CONSTANTS
+    from proofs_checks.statement import quantity_rows
 
     vals = _theory_values(pr)
-    out = {"statements_table": theory_table(vals, _split_hidden(pr.setting.hidden)[1] or None)}
     th = pr.theory
-    if th["lambda0"] > 0:
+    out = {"statements_table": quantity_rows(registry.statements(), vals, pr.setting.hidden or None),
+           "hidden_constants": [h.to_dict() for h in HIDDEN_CONSTANTS.values()]}
+    if th.lambda0 > 0:
         out["explicit_constants"] = proofs_checks.explicit_constants(
-            pr.data.n, th["lambda0"], th["c_emp"], th["norm_X"], th["r0_norm"], pr.setting.delta, m=pr.setting.width)
+            pr.data.n, th.lambda0, th.c, th.norm_X, th.r0_norm, pr.setting.delta, m=pr.setting.width)
     if audit:
-        records = proofs_checks.run_audit({k: vals[k] for k in ("n", "lambda0", "c", "norm_X", "r0_norm", "m", "delta")})
+        from proofs_checks._common import audit_summary_line
+
+        records = registry.audit({k: vals[k] for k in ("n", "lambda0", "c", "norm_X", "r0_norm", "m", "delta")})
         for r in records:
-            ok = sum(1 for st in r["steps"] if st["passed"])
-            first = r["findings"][0]["summary"] if r["findings"] else (r.get("reason") or "")
-            r["summary"] = f"{ok}/{len(r['steps'])} steps verified; {len(r['findings'])} finding(s)" + (
-                f". {first}" if first else "")
+            r["summary"] = audit_summary_line(r)
         out["audit"] = records
     return out
 
@@ -245,48 +246,23 @@ def _certificates(pr: Prepared, final_A: np.ndarray | None) -> dict:
              "contraction_init": certify_contraction(pr.params.A, pr.setting.gamma).to_dict()}
     if final_A is not None:
         certs["contraction_final"] = certify_contraction(final_A, pr.setting.gamma).to_dict()
-    return certs
+    return to_json(certs)
 
 
-def _apply_certificates(summary: dict, certs: dict) -> None:
-    """Put the certificates into the summary and mark the verdicts that rest on them as proven."""
+def _judge(pr: Prepared, arr: dict, *, trained: bool, g0_dev=None, probe=None, certs=None) -> list[dict]:
+    """Every statement of the registry judged on this run (claims as JSON-ready dicts)."""
+    from proofs_checks.registry import RunContext, judge
+
+    ctx = RunContext(pr.theory, arr, trained=trained, a2=pr.data.a2, g0_dev=g0_dev, probe=probe, certificates=certs)
+    return [c.to_dict() for c in judge(ctx)]
+
+
+def _with_certificates(summary: dict, certs: dict | None) -> None:
+    if not certs:
+        return
     summary["certificates"] = certs
     lam = certs["lambda0"]
-    summary["lambda0"]["certified"] = {k: lam[k] for k in ("lower", "upper", "status", "method", "seconds")}
-    used = []
-    if lam["status"] == "proven":
-        used.append(f"lambda0 in [{lam['lower']:.17g}, {lam['upper']:.17g}] (proven, {lam['method']})")
-    for c in summary.get("claims", []):
-        c["certified_inputs"] = list(used)
-        if c["id"] != "L2.2":
-            continue
-        for key, label in (("contraction_init", "theta(0)"), ("contraction_final", "theta(K)")):
-            cert = certs.get(key)
-            if cert is None:
-                continue
-            holds = cert["status"] == "proven" and cert["upper"] is not None and cert["upper"] <= 0.5
-            if holds:
-                c["certified_inputs"].append(f"(gamma/sqrt(m))||A|| at {label} <= {cert['upper']:.12g} (proven)")
-            if "conclusion" not in c:  # `verifier check`: hypotheses only
-                continue
-            c["conclusion"]["parts"].append({
-                "description": f"certified: (gamma/sqrt(m))||A|| <= {cert['upper']:.12g} at {label}, "
-                               f"so <= gamma0 = 1/2 (and < 1: a contraction, unique equilibrium) -- proven",
-                "holds": True if holds else None, "worst_step": 0 if label == "theta(0)" else "K",
-                "observed_at_worst": cert["upper"], "bound_at_worst": 0.5, "proven": holds})
-
-
-def _explicit_gaps(claims: list[dict], explicit: list[dict], m: int, alpha: float) -> None:
-    """Add 'explicit width (step size) from the proof vs the one used' to the gaps of the claims concerned."""
-    vals = {e["name"]: e["value"] for e in explicit if isinstance(e.get("value"), (int, float))}
-    for c in claims:
-        base = c["id"].split("(")[0]
-        key = {"L3.6": "width_L3.6", "L3.5": "width_L3.5", "T3.2": "width_T3.2", "T3.1": "width_T3.1",
-               "L3.3": "width_L3.3"}.get(base)
-        if key in vals:
-            c["gap"]["explicit_width_from_proof_over_used"] = vals[key] / m
-        if base in ("L3.6", "T3.2") and vals.get("step_size_L3.6", 0) > 0:
-            c["gap"]["used_step_over_explicit_from_proof"] = alpha / vals["step_size_L3.6"]
+    summary["lambda0"]["certified"] = {k: lam.get(k) for k in ("lower", "upper", "status", "method", "seconds")}
 
 
 def _base_summary(pr: Prepared) -> dict:
@@ -295,12 +271,13 @@ def _base_summary(pr: Prepared) -> dict:
         "schema": SCHEMA,
         "setting": _setting_dict(pr),
         "data": {"label_encoding": pr.data.label_encoding, "a2": pr.data.a2},
-        "lambda0": {"value": th["lambda0"], "method": "closed-form G_inf (half-angle angles), numpy eigvalsh",
+        "lambda0": {"value": th.lambda0, "method": "closed-form G_inf (half-angle angles), numpy eigvalsh",
                     "certified": None},
-        "c": {"empirical": th["c_emp"], "empirical_A": th["c_emp_A"], "empirical_W": th["c_emp_W"],
-              "probabilistic": th["c_delta"], "used_by_verdicts": "empirical"},
+        "c": {"empirical": th.c, "empirical_A": th.c_A, "empirical_W": th.c_W,
+              "probabilistic": {"c": th.c_delta, "c_A": th.c_delta_A, "c_W": th.c_delta_W, "delta": th.delta},
+              "used_by_verdicts": "empirical"},
         "lambda_max_H0": pr.lambda_max_H0,
-        "theory": th,
+        "theory": th.to_dict(),
         "reproduce": pr.setting.command(),
         "versions": {"verifier": __version__, "numpy": np.__version__, "python": platform.python_version()},
     }
@@ -311,21 +288,13 @@ def check(s: Setting, *, certify: bool = False) -> dict:
     pr = prepare(s)
     traj = train_gd(pr.params, pr.data.X, pr.data.y, TrainConfig(s.gamma, pr.step_size, 0, tol=s.tol,
                                                                    solver=s.solver))
-    arr = traj.arrays()
     g0_dev = float(np.linalg.norm(gram_finite(pr.data.X, pr.params.W) - pr.G_inf, 2))
-    claims = evaluate_claims(pr.theory, arr, a2=pr.data.a2, g0_dev=g0_dev)
+    certs = _certificates(pr, None) if certify else None
     out = _base_summary(pr)
-    out["claims"] = [{"id": c["id"], "title": c["title"], "hypotheses": c["hypotheses"],
-                      "hypotheses_met": c["hypotheses_met"], "constants_used": c["constants_used"],
-                      "gap": c["gap"]} for c in claims]
-    ex = _extras(pr, audit=False)
-    _explicit_gaps(out["claims"], ex.get("explicit_constants", []), s.width, pr.step_size)
-    for c in out["claims"]:
-        c["gap"] = {k: v for k, v in c["gap"].items() if "width" in k or "step" in k}
-    out.update(ex)
-    if certify:
-        _apply_certificates(out, _certificates(pr, None))
-    return _to_json(out)
+    out["claims"] = _judge(pr, traj.arrays(), trained=False, g0_dev=g0_dev, certs=certs)
+    out.update(_extras(pr, audit=False))
+    _with_certificates(out, certs)
+    return to_json(out)
 
 
 def _setting_from_json(d: dict) -> Setting:
@@ -353,11 +322,11 @@ def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: di
     if on_prepared is not None:
         on_prepared(pr)
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "setting.json", json.dumps(_to_json(asdict(s)), indent=2))
+    atomic_write(out / "setting.json", dumps(asdict(s)))
     if resume_state is None:
         np.savez(out / "data.npz", X=pr.data.X, y=pr.data.y)
     cfg = TrainConfig(s.gamma, pr.step_size, s.steps, tol=s.tol, solver=s.solver, ntk_every=s.ntk_every,
-                      t_final=pr.theory["t_final"], rtol=s.gf_rtol, checkpoint_every=s.checkpoint_every)
+                      t_final=pr.theory.t_final, rtol=s.gf_rtol, checkpoint_every=s.checkpoint_every)
     trainer = train_gf if s.method == "gf" else train_gd
     t0 = time.perf_counter()
     traj = trainer(pr.params, pr.data.X, pr.data.y, cfg, bk=pr.backend, on_step=on_step,
@@ -366,8 +335,9 @@ def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: di
     arr = traj.arrays()
     g0_dev = float(np.linalg.norm(gram_finite(pr.data.X, pr.params.W) - pr.G_inf, 2))
     probe = l22_probe(pr.params, pr.data.X, s.gamma)
+    certs = _certificates(pr, traj.final.A if traj.final is not None else None) if s.certify else None
     summary = _base_summary(pr)
-    summary["claims"] = evaluate_claims(pr.theory, arr, a2=pr.data.a2, g0_dev=g0_dev, probe=probe)
+    summary["claims"] = _judge(pr, arr, trained=True, g0_dev=g0_dev, probe=probe, certs=certs)
     n_rec = len(traj)
     summary["run"] = {"stopped_reason": traj.stopped_reason, "stopped_step": traj.stopped_step,
                       "interrupted": traj.interrupted, "resumed": resume_state is not None,
@@ -391,13 +361,10 @@ def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: di
     }
     if len(arr["ntk_step"]):
         summary["ntk"] = {k: arr[k].tolist() for k in NTK_KEYS}
-    ex = _extras(pr, audit=s.audit)
-    _explicit_gaps(summary["claims"], ex.get("explicit_constants", []), s.width, pr.step_size)
-    summary.update(ex)
-    if s.certify:
-        _apply_certificates(summary, _certificates(pr, traj.final.A if traj.final is not None else None))
-    summary = _to_json(summary)
-    atomic_write(out / "summary.json", json.dumps(summary, indent=2))
+    summary.update(_extras(pr, audit=s.audit))
+    _with_certificates(summary, certs)
+    summary = to_json(summary)
+    atomic_write(out / "summary.json", dumps(summary))
     write_report(out)
     return summary
 
@@ -408,6 +375,8 @@ def resume(out_dir, *, steps: int | None = None, on_step=None, on_prepared=None)
     for f in ("setting.json", "checkpoint.npz", "trajectory.npz", "data.npz"):
         if not (out / f).is_file():
             raise SettingError(f"{out_dir}: cannot resume, missing {f}")
+    import json
+
     s = _setting_from_json(json.loads((out / "setting.json").read_text()))
     if steps is not None:
         s.steps = steps

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 import proofs_checks as pc
 from proofs_checks import l3_3, l3_4, t3_2
-from proofs_checks.forward import forward, h_formula, ift_gradients, random_instance
-from verifier.theory.kernel import gram_finite, gram_inf
+from proofs_checks._common import STEP_STATUSES
+from proofs_checks.reference_model import forward, h_formula, ift_gradients, random_instance
+from verifier.theory.kernel import gram_inf
 
 IDS = ["L2.2", "L2.3", "L3.1", "L3.3", "L3.4", "L3.5", "T3.1", "L3.6", "T3.2"]
 
@@ -25,24 +26,60 @@ def test_run_audit_contract(audit):
     ids = [r["id"] for r in audit]
     assert set(IDS) <= set(ids)
     for r in audit:
-        assert set(r) >= {"id", "title", "status", "steps", "findings", "reason"}
+        assert set(r) >= {"id", "title", "status", "counts", "steps", "findings", "reason"}
         assert r["status"] in pc.STATUSES
+        assert r["counts"] == {k: sum(1 for s in r["steps"] if s["status"] == k) for k in STEP_STATUSES}
         for s in r["steps"]:
-            assert set(s) >= {"description", "kind", "passed", "detail"}
+            assert set(s) >= {"description", "kind", "status", "detail", "reason"}
+            assert s["status"] in STEP_STATUSES
+            assert bool(s["reason"]) == (s["status"] == "not checkable")
         for f in r["findings"]:
-            assert set(f) >= {"summary", "evidence"}
+            assert set(f) >= {"summary", "status", "evidence"} and f["status"]
     text = pc.render_audit_text(audit)
     assert all(i in text for i in IDS)
+    tot = pc.audit_totals(audit)
+    assert tot["holds"] + tot["fails"] + tot["not checkable"] == sum(len(r["steps"]) for r in audit)
+    assert f"{tot['holds']:>6} {tot['fails']:>6} {tot['not checkable']:>14}" in text
+    for r in audit:
+        line = pc.audit_summary_line(r)
+        assert line.startswith(r["status"] + ":") and f"{r['counts']['fails']} fail" in line
+
+
+def _finding(audit, sid, status):
+    rec = next(r for r in audit if r["id"] == sid)
+    return next(f for f in rec["findings"] if f["status"] == status)
 
 
 def test_expected_statuses(audit):
     st_ = {r["id"]: r["status"] for r in audit}
-    assert st_["L2.2"] == "algebra verified"
-    for sid in ("L3.1", "L3.4", "L3.5", "L3.6", "T3.2"):
+    assert st_["L2.2"] == "verified" and st_["L3.2"] == "verified"
+    for sid in ("L2.3", "L3.1", "L3.3", "L3.4", "L3.5", "T3.1", "L3.6", "T3.2"):
         assert st_[sid] == "finding"
     l31 = next(r for r in audit if r["id"] == "L3.1")
     ev = l31["findings"][0]["evidence"]
     assert max(ev["relative_error_corrected_Q"]) < 1e-6 < min(ev["relative_error_printed_Q"])
+
+
+def test_findings_say_what_the_evidence_shows(audit):
+    for sid, k in (("L3.5", "2048"), ("L3.6", "8192")):
+        f = _finding(audit, sid, "false as stated")
+        assert "false as stated" in f["summary"] and k in f["summary"] and "proof gap" not in f["summary"]
+    t32 = _finding(audit, "T3.2", "inconsistent, probable typo")["summary"]
+    assert "inconsistent, probable typo" in t32 and "does not show the printed width too small" in t32
+    head = _finding(audit, "T3.1", "headline not supported by the proof")
+    assert "Omega~(n^2)" in head["summary"] and "Sec. 3.1" in head["summary"] and "Sec. 6" in head["summary"]
+    assert head["evidence"]["exponent_of_n"] == {"L3.3": 2, "L3.5 as printed, ||X||^2 = 1": 2,
+                                                 "L3.5 as printed, ||X||^2 = n": 3, "repaired chain, ||X||^2 = 1": 3,
+                                                 "repaired chain, ||X||^2 = n": 4}
+    kink = _finding(audit, "L2.3", "case not treated")
+    assert "pre-activations at 0" in kink["summary"] and kink["evidence"]["pre_activation"] == 0.0
+    assert kink["evidence"]["right_derivative"] != kink["evidence"]["left_derivative"]
+    exit_ = _finding(audit, "L3.5", "proof step incomplete, conclusion unaffected")
+    assert "first-exit" in exit_["summary"]
+    # the T3.1 steps derive the exponents; the cross-check with constants.py holds
+    t31 = next(r for r in audit if r["id"] == "T3.1")
+    assert all(s["status"] == "holds" for s in t31["steps"] if s["kind"] in ("limit", "numeric"))
+
 
 
 def test_h_formula_predicts_a_gradient_step_independently():
@@ -137,8 +174,11 @@ def test_repaired_gf_width_closes_the_honest_chain(n, lam0, c, nX, r0):
     a_drift = (4 / lam0) * math.sqrt(n) * r0 * U / q
     assert w_drift <= q * lam0 / (12 * c * math.sqrt(n) * nX) * (1 + 1e-7)
     assert a_drift <= c * q * (1 + 1e-7)
-    assert rows["width_L3.5_repaired"] >= rows["width_L3.5_W_radius"] * 0   # defined and positive
-    assert rows["width_L3.5_repaired"] > 0
+    # the W condition's positive root is at least b/a, i.e. m >= 5184 c^2 n^2 ||X||^2 r0^2/lambda0^4, which exceeds
+    # the printed chain's 2048 c^2 n ||X||^2 r0^2/lambda0^3 by 2.53 n/lambda0 >= 5
+    lead = 5184 * c**2 * n**2 * nX**2 * r0**2 / lam0**4
+    assert rows["width_L3.5_repaired"] >= lead * (1 - 1e-9)
+    assert rows["width_L3.5_repaired"] > 5 * rows["width_L3.5_W_radius"]
 
 
 def test_l35_conclusion_iii_conflicts_with_width():

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from ..theory.numbers import envelopes
+from proofs_checks.theory_numbers import TheoryNumbers, envelopes
+
 from .figures import make_figures
 
 __all__ = ["write_report", "headline", "fmt"]
@@ -72,10 +73,14 @@ def headline(summary: dict) -> list[str]:
         if v != "counterexample" and not v.startswith("failed in this draw"):
             lines.append(f"{v}: {', '.join(ids)}.")
     audit = summary.get("audit") or []
-    flagged = [a["id"] for a in audit if a.get("findings")]
-    if flagged:
-        lines.append(f"Proof audit: {sum(len(a['findings']) for a in audit)} finding(s) in the paper, "
-                     f"in {', '.join(flagged)} (see 'Proof audit').")
+    if audit:
+        from proofs_checks import audit_totals
+
+        tot = audit_totals(audit)
+        flagged = [a["id"] for a in audit if a["status"] == "finding"]
+        lines.append(f"Proof audit: {tot['holds']} step(s) checked and hold, {tot['fails']} checked and fail, "
+                     f"{tot['not checkable']} not checkable; {tot['findings']} finding(s) in the paper"
+                     + (f", in {', '.join(flagged)}" if flagged else "") + " (see 'Proof audit').")
     if summary["run"].get("stopped_reason"):
         lines.append(f"The run stopped early at step {summary['run']['stopped_step']}: {summary['run']['stopped_reason']}")
     return lines
@@ -84,27 +89,32 @@ def headline(summary: dict) -> list[str]:
 _THEORY_ROWS = [
     ("lambda0", "lambda_min(G_inf), closed form + symmetric eigensolver"),
     ("norm_X", "||X||_2"),
-    ("c_emp", "max(||A(0)||, ||W(0)||)/sqrt(m): the c every verdict uses"),
-    ("gamma_max_emp", "min{1/2, 1/(4 c_emp)}"),
+    ("c", "max(||A(0)||, ||W(0)||)/sqrt(m): the c every verdict uses"),
+    ("c_delta", "explicit c with probability >= 1 - delta (L2.1, Gaussian tail exp(-t^2/2), union over A and W)"),
+    ("gamma_max", "min{1/2, 1/(4c)}"),
+    ("gamma_max_delta", "min{1/2, 1/(4 c_delta)}"),
     ("r0_norm", "||yhat(0) - y||"),
-    ("width_L3.3", "C n^2/lambda0^2 log(n/delta) (L3.3, T3.1, T3.2 as L3.3 needs)"),
-    ("width_T3.2_printed", "C n^2/lambda0 log(n/delta) (T3.2 as printed)"),
-    ("width_L3.6", "C c^2 n ||X||^2 ||r0||^2/lambda0^3 (L3.5 / L3.6)"),
-    ("step_size_L3.6", "C lambda0/n^2 (L3.6, T3.2)"),
-    ("decay_L3.6", "alpha lambda0/2: the guaranteed factor per step of ||yhat - y||^2 is 1 minus this"),
-    ("radius_R_L3.4", "R = sqrt(m) lambda0/(16 c ||X||^2)"),
-    ("bound_u_L3.6", "32 c sqrt(n)/lambda0 ||r0||"),
-    ("bound_v_L3.6", "16 c sqrt(n)/lambda0 ||r0||"),
+    ("width_L3_3", "C n^2/lambda0^2 log(n/delta) (L3.3)"),
+    ("width_T3_2_printed", "C n^2/lambda0 log(n/delta) (T3.2 as printed)"),
+    ("width_T3_2", "C n^2/lambda0^2 log(n/delta) (T3.2 as L3.3 needs)"),
+    ("width_L3_5", "C c^2 n ||X||^2 ||r0||^2/lambda0^3 (L3.5)"),
+    ("width_L3_6", "C c^2 n ||X||^2 ||r0||^2/lambda0^3 (L3.6)"),
+    ("step_L3_6", "C lambda0/n^2 (L3.6)"),
+    ("decay_L3_6", "alpha lambda0/2: the guaranteed factor per step of ||yhat - y||^2 is 1 minus this"),
+    ("radius_L3_4", "R = sqrt(m) lambda0/(16 c ||X||^2) (L3.4)"),
+    ("u_bound_L3_6", "32 c sqrt(n)/lambda0 ||r0|| (L3.6 (ii))"),
+    ("v_bound_L3_6", "16 c sqrt(n)/lambda0 ||r0|| (L3.6 (iii))"),
 ]
 
 
-def _theory_rows(th):
-    rows = [(k, fmt(th[k]), meaning) for k, meaning in _THEORY_ROWS if k in th]
-    cd = th.get("c_delta")
-    if cd:
-        rows.insert(3, ("c_delta", fmt(cd["c"]), f"explicit c with probability >= 1 - delta, delta = {cd['delta']} "
-                        f"(c_A = {fmt(cd['c_A'])}, c_W = {fmt(cd['c_W'])}; {cd['bound']})"))
-        rows.insert(4, ("gamma_max_delta", fmt(th["gamma_max_delta"]), "min{1/2, 1/(4 c_delta)}"))
+def _theory_rows(th: dict) -> list[tuple]:
+    """(quantity, value at the run's constants, value at the proof-derived constants, meaning)."""
+    alt = th.get("at_proof_constants") or {}
+    rows = []
+    for k, meaning in _THEORY_ROWS:
+        if k not in th:
+            continue
+        rows.append((k, fmt(th[k]), fmt(alt[k]) if k in alt and alt[k] != th[k] else "", meaning))
     return rows
 
 
@@ -114,7 +124,7 @@ def write_report(run_dir) -> dict:
     summary = json.loads((run_dir / "summary.json").read_text())
     with np.load(run_dir / "trajectory.npz") as f:
         traj = {k: f[k] for k in f.files if k not in ("A0", "W0", "u0", "v0")}
-    th = summary["theory"]
+    th = TheoryNumbers.from_dict(summary["theory"])
     env = envelopes(th, traj["step"], traj.get("time"))
     figs = make_figures(traj, th, env)
     figdir = run_dir / "figures"
@@ -128,7 +138,7 @@ def write_report(run_dir) -> dict:
         "s": summary, "fmt": fmt, "yesno": _yesno, "cls": _cls,
         "headline": headline(summary),
         "counterexamples": any(c["verdict"] == "counterexample" for c in summary["claims"]),
-        "theory_rows": _theory_rows(th),
+        "theory_rows": _theory_rows(summary["theory"]),
         "explicit": summary.get("explicit_constants") or [],
         "figures": [(n, t) for n, (t, _p) in figs.items()],
         "figures_b64": [(n, t, base64.b64encode(p).decode("ascii")) for n, (t, p) in figs.items()],

@@ -24,9 +24,9 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def make_figures(traj: dict, th: dict, env: dict) -> dict:
-    """name -> (title, PNG bytes)."""
-    gf = th.get("method") == "gf"
+def make_figures(traj: dict, th, env: dict) -> dict:
+    """name -> (title, PNG bytes). th: the run's TheoryNumbers; env: its `envelopes` (the verdicts' bounds)."""
+    gf = th.method == "gf"
     k = np.asarray(traj["time"] if gf else traj["step"])
     xlabel = "time t (gradient flow)" if gf else "GD step k"
     lem, thm = ("L3.5", "T3.1") if gf else ("L3.6", "T3.2")
@@ -46,8 +46,8 @@ def make_figures(traj: dict, th: dict, env: dict) -> dict:
 
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     ax.plot(k, traj["lambda_min_G"], label=r"observed $\lambda_{\min}(G(k))$", lw=2)
-    ax.axhline(th["lambda0"] / 2, ls="--", color="C1", label=lem + r"(i) bound $\lambda_0/2$")
-    ax.axhline(th["lambda0"], ls=":", color="C2", label=r"$\lambda_0$")
+    ax.plot(k, env["lambda_min_G"], ls="--", color="C1", label=lem + r"(i) bound $\lambda_0/2$")
+    ax.axhline(th.lambda0, ls=":", color="C2", label=r"$\lambda_0$")
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("eigenvalue (log)")
@@ -59,9 +59,9 @@ def make_figures(traj: dict, th: dict, env: dict) -> dict:
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     ax.plot(k, traj["A_norm_scaled"], label=r"$\|A(k)\|/\sqrt{m}$", lw=2)
     ax.plot(k, traj["W_norm_scaled"], label=r"$\|W(k)\|/\sqrt{m}$", lw=2)
-    ax.axhline(2 * th["c_emp"], ls="--", color="C3", label=lem + r"(iv),(v) bound $2c$")
-    ax.axhline(th["c_emp"], ls=":", color="C7", label=r"$c$ (empirical)")
-    ax.set_ylim(0, 2.3 * th["c_emp"])
+    ax.plot(k, env["W_norm_scaled"], ls="--", color="C3", label=lem + r"(iv),(v) bound $2c$")
+    ax.axhline(th.c, ls=":", color="C7", label=r"$c$ (empirical)")
+    ax.set_ylim(0, 2.3 * th.c)
     ax.set_xlabel(xlabel)
     ax.set_title(r"Scaled operator norms against $2c$")
     ax.legend(fontsize=8)
@@ -82,7 +82,7 @@ def make_figures(traj: dict, th: dict, env: dict) -> dict:
 
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     ax.plot(k, traj["contraction"], lw=2, label=r"$(\gamma/\sqrt{m})\|A(k)\|$")
-    ax.axhline(0.5, ls="--", color="C3", label=r"L2.2: $\gamma_0 = 1/2$")
+    ax.plot(k, env["contraction"], ls="--", color="C3", label=r"L2.2: $\gamma_0 = 1/2$")
     ax.axhline(1.0, ls=":", color="k", label="contraction limit 1")
     ax.set_ylim(0, 1.1)
     ax.set_xlabel(xlabel)
@@ -100,7 +100,7 @@ def make_figures(traj: dict, th: dict, env: dict) -> dict:
         ax.semilogy(kx, traj["ntk_lambda_min_W_term"], ".-", label=r"$\lambda_{\min}(Q\circ XX^T)$ (W)")
         ax.semilogy(kx, np.maximum(traj["ntk_lambda_min_A_term"], 1e-300), ".-",
                     label=r"$\lambda_{\min}(\gamma^2 M\circ ZZ^T)$ (A)")
-        ax.axhline(th["lambda0"] / 2, ls="--", color="k", label=r"$\lambda_0/2$ (the proofs' lower bound via G)")
+        ax.axhline(th.lambda0 / 2, ls="--", color="k", label=r"$\lambda_0/2$ (the proofs' lower bound via G)")
         ax.set_xlabel(xlabel)
         ax.set_title("NTK of L3.1 and its three terms")
         ax.legend(fontsize=7)
