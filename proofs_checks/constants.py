@@ -142,8 +142,9 @@ def gd_chain_a8():
     out["width_A"] = sp.solve(sp.Eq(out["A_drift"], c * sp.sqrt(m)), m)[0]                  # 256 n r0^2/lam0^2
     out["c_condition"] = sp.sqrt(lam0) / (4 * nX)
     # one GD step of the equilibrium (per unit alpha beta^k):
-    out["z_step_A"] = sp.simplify(1 / (4 * c * sp.sqrt(m)) * out["gradA_printed"] * sp.sqrt(n) * r0 * 4 * c)  # 64 c n r0^2/(lam0 m)
-    out["z_step_phi"] = sp.simplify(out["gradW_printed"] * sp.sqrt(n) * r0 / sp.sqrt(m))                       # 128 c n r0^2/(lam0 m)
+    # 64 c n r0^2/(lam0 m) and 128 c n r0^2/(lam0 m)
+    out["z_step_A"] = sp.simplify(1 / (4 * c * sp.sqrt(m)) * out["gradA_printed"] * sp.sqrt(n) * r0 * 4 * c)
+    out["z_step_phi"] = sp.simplify(out["gradW_printed"] * sp.sqrt(n) * r0 / sp.sqrt(m))
     out["z_step"] = 2 * 256 * c * n * r0**2 / (lam0 * m)   # geometric sum with ratio 1/2 of the printed 256
     dZ = sp.sqrt(n) * out["z_step"]                         # (39)
     dP = sp.sqrt(n) * out["z_step_phi"]                     # (40)
@@ -231,7 +232,8 @@ def explicit_constants(n_, lambda0_, c_, norm_X, r0_norm, delta_=None, m_=None) 
     wr, parts = repaired_gf_width(n_, lambda0_, c_, norm_X, r0_norm)
     rows.append({"name": "width_L3.5_repaired", "value": wr,
                  "formula": "max root of (2/lambda0) sqrt(n) r0 (3 sqrt(m) + 20 c sqrt(n) r0/lambda0)/sqrt(m) = "
-                            "sqrt(m) lambda0/(12 c sqrt(n) normX) and (4/lambda0) sqrt(n) r0 (1 + 8 c sqrt(n) r0/(lambda0 sqrt(m))) "
+                            "sqrt(m) lambda0/(12 c sqrt(n) normX) and "
+                            "(4/lambda0) sqrt(n) r0 (1 + 8 c sqrt(n) r0/(lambda0 sqrt(m))) "
                             "= c sqrt(m), squared",
                  "source": "A.7 chain with honest ||u||, ||v|| bounds and corrected L3.4", "statement": "L3.5"})
     add("width_L3.6_W_radius", a8["width_W"], "A.8 radius condition ||W(k)-W(0)|| <= R", "L3.6")

@@ -4,8 +4,15 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from . import statement as _S
 from ._common import SYM, compare_step, identity_step, inequality_step, result
 from .reference_model import equilibrium
+from .verdict import claim as _claim
+from .verdict import hypothesis as _hyp
+from .verdict import largest as _largest
+from .verdict import merge as _merge
+from .verdict import series as _series
+from .verdict import single as _single
 
 ID = "L2.2"
 TITLE = "Well-posedness: gamma = min{gamma0, gamma0/c} makes z -> sigma(gt A z + phi) a gamma0-contraction"
@@ -68,10 +75,6 @@ def audit(setting: dict | None = None):
 
 
 # --- the statement as printed, and its check on a run ------------------------------------------------------
-from . import statement as _S  # noqa: E402
-from .verdict import claim as _claim, hypothesis as _hyp, largest as _largest, merge as _merge  # noqa: E402
-from .verdict import series as _series, single as _single  # noqa: E402
-
 GAMMA_MAX = _S.gamma_max
 STATEMENT = _S.Statement(
     ID, "Well-posedness of the equilibrium", "Lemma 2.2 (Sec. 2); proof in A.1",

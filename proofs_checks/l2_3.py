@@ -4,8 +4,14 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from . import statement as _S
 from ._common import FAILS, HOLDS, SYM, Outcome, Step, compare_step, finding, identity_step, result
 from .reference_model import forward, ift_gradients, jacobian_fd, random_instance
+from .verdict import claim as _claim
+from .verdict import hypothesis as _hyp
+from .verdict import largest as _largest
+from .verdict import merge as _merge
+from .verdict import series as _series
 
 ID = "L2.3"
 TITLE = "Gradients by the implicit function theorem; sigma_min(I - gt D A) >= 1 - gamma0"
@@ -50,7 +56,8 @@ def _one_sided_agree(right, left, tol) -> Outcome:
 
 def audit(setting: dict | None = None):
     gamma0, c, m = SYM["gamma0"], SYM["c"], SYM["m"]
-    steps = [identity_step("reverse triangle: ||U u|| >= (1 - gt ||D|| ||A||) ||u||, and gt c sqrt(m) = gamma0 at gamma = gamma0/c",
+    steps = [identity_step("reverse triangle: ||U u|| >= (1 - gt ||D|| ||A||) ||u||, and gt c sqrt(m) = gamma0 at "
+                           "gamma = gamma0/c",
                            1 - (gamma0 / c / sp.sqrt(m)) * c * sp.sqrt(m), 1 - gamma0),
              identity_step("||U_i^{-1}|| <= 1/(1 - gamma0) = 2 at gamma0 = 1/2", 1 / (1 - sp.Rational(1, 2)), 2)]
     worst, ncomplex, trials = _sigma_min_scan()
@@ -99,10 +106,6 @@ def audit(setting: dict | None = None):
 
 
 # --- the statement as printed, and its check on a run ------------------------------------------------------
-from . import statement as _S  # noqa: E402
-from .verdict import claim as _claim, hypothesis as _hyp, largest as _largest, merge as _merge  # noqa: E402
-from .verdict import series as _series  # noqa: E402
-
 #: Trajectory keys of the ReLU-kink counters (recorded by the engine when available).
 KINK_KEYS = ("preact_near_zero_z", "preact_near_zero_phi")
 STATEMENT = _S.Statement(
@@ -117,7 +120,7 @@ def check(ctx) -> list:
     """The gradient formula's hypotheses along the run: a contraction at every record (so U_i is invertible),
     and no pre-activation at the ReLU kink (D_i, E_i well defined: an assumption the proofs make silently);
     conclusion: sigma_min(U_i) >= 1 - (gamma/sqrt m)||A|| >= 1/2 at every record."""
-    th, traj, rtol = ctx.th, ctx.traj, ctx.rtol
+    traj, rtol = ctx.traj, ctx.rtol
     hyps = [_hyp("(gamma/sqrt(m))||A(k)|| < 1 at every recorded k (U_i invertible)", _largest(traj, "contraction"),
                  "<", 1.0, rtol=0.0)]
     for key, what in zip(KINK_KEYS, ("equilibrium z", "features phi")):

@@ -4,8 +4,13 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from . import statement as _S
 from ._common import SYM, compare_step, finding, identity_step, inequality_step, result
 from .reference_model import h_formula, jacobian_fd, random_instance
+from .verdict import claim as _claim
+from .verdict import hypothesis as _hyp
+from .verdict import merge as _merge
+from .verdict import series as _series
 
 ID = "L3.1"
 TITLE = "Prediction dynamics d yhat/dt = -H (yhat - y); H PSD; loss decays when lambda_min(H) >= lam"
@@ -64,9 +69,6 @@ def audit(setting: dict | None = None):
 
 
 # --- the statement as printed, and its check on a run ------------------------------------------------------
-from . import statement as _S  # noqa: E402
-from .verdict import claim as _claim, hypothesis as _hyp, merge as _merge, series as _series  # noqa: E402
-
 STATEMENT = _S.Statement(
     ID, "Prediction dynamics under gradient flow", "Lemma 3.1 (Sec. 3.1); proof in A.3",
     (_S.Condition(_S.nA, "<=", _S.c * _S.sqm, "||A(s)|| <= c sqrt(m) for s <= t"),),

@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 import numpy as np
+import sympy as _sp
 import sympy as sp
 
 from verifier.theory import hermite
 from verifier.theory.kernel import lambda0 as lambda0_closed
 
+from . import statement as _S
 from ._common import FAILS, HOLDS, Outcome, Step, compare_step, identity_step, result
+from .verdict import claim as _claim
+from .verdict import hypothesis as _hyp
+from .verdict import merge as _merge
+from .verdict import single as _single
 
 ID = "L3.2"
 TITLE = "lambda0 = lambda_min(G_inf) > 0 under A2 (Hermite expansion, Lemmas A.7-A.9)"
@@ -85,7 +91,8 @@ def _series_steps(jmax: int = 10) -> list:
         identity_step("coefficients of S'': b_j (2j+2)(2j+1) = binomial(2j, j)/(4^j 2 pi), all j",
                       sp.combsimp(b_j_g * (2 * j + 2) * (2 * j + 1) * 2 * sp.pi), sp.binomial(2 * j, j) / 4**j),
         identity_step("(1 - rho^2)^(-1/2) = sum_j (1/2)_j/j! rho^(2j) and (1/2)_j/j! = binomial(2j, j)/4^j, all j",
-                      (sp.rf(sp.S.Half, j) / sp.factorial(j)).rewrite(sp.gamma), (sp.binomial(2 * j, j) / 4**j).rewrite(sp.gamma)),
+                      (sp.rf(sp.S.Half, j) / sp.factorial(j)).rewrite(sp.gamma),
+                      (sp.binomial(2 * j, j) / 4**j).rewrite(sp.gamma)),
         identity_step("... and its first 20 Taylor coefficients",
                       sp.series((1 - rho**2) ** sp.Rational(-1, 2), rho, 0, 40).removeO(),
                       sum(sp.binomial(2 * jj, jj) / 4**jj * rho ** (2 * jj) for jj in range(20))),
@@ -133,11 +140,6 @@ def audit(setting: dict | None = None):
 
 
 # --- the statement as printed, and its check on a run ------------------------------------------------------
-import sympy as _sp  # noqa: E402
-
-from . import statement as _S  # noqa: E402
-from .verdict import claim as _claim, hypothesis as _hyp, merge as _merge, single as _single  # noqa: E402
-
 STATEMENT = _S.Statement(
     ID, "lambda0 > 0 under A2", "Lemma 3.2 (Sec. 3.1); proof in A.4",
     (_S.Condition(_sp.Symbol("min_angle"), ">", 0, "no two samples parallel (A2)"),),

@@ -8,8 +8,15 @@ import sympy as sp
 
 from verifier.theory.kernel import gram_inf
 
+from . import statement as _S
 from ._common import SYM, compare_step, finding, identity_step, inequality_step, result
 from .constants import bernstein_l33
+from .hidden_constants import symbol as _hc
+from .verdict import claim as _claim
+from .verdict import hypothesis as _hyp
+from .verdict import merge as _merge
+from .verdict import ratio as _ratio
+from .verdict import series as _series
 
 ID = "L3.3"
 TITLE = "m = Omega(n^2/lambda0^2 log(n/delta)) => ||G(0) - G_inf|| <= lambda0/4 w.p. >= 1 - delta"
@@ -75,11 +82,6 @@ def audit(setting: dict | None = None):
 
 
 # --- the statement as printed, and its check on a run ------------------------------------------------------
-from . import statement as _S  # noqa: E402
-from .hidden_constants import symbol as _hc  # noqa: E402
-from .verdict import claim as _claim, hypothesis as _hyp, merge as _merge, ratio as _ratio  # noqa: E402
-from .verdict import series as _series  # noqa: E402
-
 WIDTH = _hc("C_width_L3.3") * _S.n**2 / _S.lambda0**2 * sp.log(_S.n / _S.delta)
 STATEMENT = _S.Statement(
     ID, "G(0) concentrates around G_inf", "Lemma 3.3 (Sec. 3.1); proof in A.5",

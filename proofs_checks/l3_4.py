@@ -8,8 +8,14 @@ import sympy as sp
 
 from verifier.theory.kernel import gram_finite, gram_inf
 
+from . import statement as _S
 from ._common import FAILS, HOLDS, SYM, Outcome, Step, finding, identity_step, inequality_step, result
 from .constants import l34_radius
+from .verdict import claim as _claim
+from .verdict import first as _first
+from .verdict import hypothesis as _hyp
+from .verdict import merge as _merge
+from .verdict import series as _series
 
 ID = "L3.4"
 TITLE = "W near W(0) keeps G near G(0): ||G - G(0)|| <= lambda0/4 and lambda_min(G) >= lambda0/2"
@@ -135,10 +141,6 @@ def audit(setting: dict | None = None):
 
 
 # --- the statement as printed, and its check on a run ------------------------------------------------------
-from . import statement as _S  # noqa: E402
-from .verdict import claim as _claim, first as _first, hypothesis as _hyp, merge as _merge  # noqa: E402
-from .verdict import series as _series  # noqa: E402
-
 RADIUS = _S.sqm * _S.lambda0 / (16 * _S.c * _S.norm_X**2)
 STATEMENT = _S.Statement(
     ID, "W near W(0) keeps G near G(0)", "Lemma 3.4 (Sec. 3.1); proof in A.6",

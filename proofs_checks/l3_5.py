@@ -2,14 +2,23 @@
 (ii)-(iii) against ||u(0)|| = ||v(0)|| = sqrt(m), and the continuous induction."""
 from __future__ import annotations
 
+import numpy as _np
 import numpy as np
 import sympy as sp
 
 from verifier.theory.kernel import gram_inf
 
+from . import statement as _S
 from ._common import FAILS, HOLDS, SYM, Outcome, Step, finding, identity_step, inequality_step, result, solve_step
 from ._instance import concrete_instance
 from .constants import explicit_constants, gf_chain_a7, l34_radius
+from .hidden_constants import symbol as _hc
+from .verdict import claim as _claim
+from .verdict import first as _first
+from .verdict import hypothesis as _hyp
+from .verdict import merge as _merge
+from .verdict import ratio as _ratio
+from .verdict import series as _series
 
 ID = "L3.5"
 TITLE = "Gradient flow (deterministic): lambda_min(G(t)) >= lambda0/2, bounded parameters, exp(-lambda0 t) rate"
@@ -97,7 +106,8 @@ def audit(setting: dict | None = None):
                         a["gradW_needed"], a["gradW_printed"]),
         identity_step("int_0^oo (64 c n r0^2/(lambda0 sqrt m)) e^{-lambda0 s/2} ds = 128 c n r0^2/(lambda0^2 sqrt m)",
                       a["W_drift"], 128 * c * n * r0**2 / (lam0**2 * sp.sqrt(m))),
-        identity_step("||grad_A L|| coefficient: (gamma/sqrt m) 2 ||u|| 4c with gamma = 1/(4c) = printed 32 c sqrt(n) r0/(lambda0 sqrt m)",
+        identity_step("||grad_A L|| coefficient: (gamma/sqrt m) 2 ||u|| 4c with gamma = 1/(4c) = printed "
+                      "32 c sqrt(n) r0/(lambda0 sqrt m)",
                       a["gradA_needed"], a["gradA_printed"]),
         identity_step("int_0^oo (32 c n r0^2/(lambda0 sqrt m)) e^{-lambda0 s/2} ds = 64 c n r0^2/(lambda0^2 sqrt m)",
                       a["A_drift"], 64 * c * n * r0**2 / (lam0**2 * sp.sqrt(m))),
@@ -117,7 +127,8 @@ def audit(setting: dict | None = None):
     # A.7's continuous induction: the derived bounds are strict at every finite t (first-exit argument)
     finite = sp.integrate(2 * c * sp.sqrt(n) * r0 * sp.exp(-lam0 * s_ / 2), (s_, 0, t))
     steps += [
-        identity_step("finite-time drift: int_0^t 2c sqrt(n) r0 e^{-lambda0 s/2} ds = (4 c sqrt(n) r0/lambda0)(1 - e^{-lambda0 t/2})",
+        identity_step("finite-time drift: int_0^t 2c sqrt(n) r0 e^{-lambda0 s/2} ds = "
+                      "(4 c sqrt(n) r0/lambda0)(1 - e^{-lambda0 t/2})",
                       finite, 4 * c * sp.sqrt(n) * r0 / lam0 * (1 - sp.exp(-lam0 * t / 2))),
         inequality_step("... < 4 c sqrt(n) r0/lambda0 for every finite t: each drift bound of A.7 is strict at finite t "
                         "(so are ||W(t) - W(0)|| < R, ||A(t) - A(0)|| < c sqrt m, hence (i), (iv), (v) strictly)",
@@ -160,13 +171,6 @@ def audit(setting: dict | None = None):
 
 
 # --- the statement as printed, and its check on a run ------------------------------------------------------
-import numpy as _np  # noqa: E402
-
-from . import statement as _S  # noqa: E402
-from .hidden_constants import symbol as _hc  # noqa: E402
-from .verdict import claim as _claim, first as _first, hypothesis as _hyp, merge as _merge  # noqa: E402
-from .verdict import ratio as _ratio, series as _series  # noqa: E402
-
 WIDTH = _hc("C_width_L3.5") * _S.c**2 * _S.n * _S.norm_X**2 * _S.r0**2 / _S.lambda0**3
 U_BOUND = 16 * _S.c * sp.sqrt(_S.n) * _S.r0 / _S.lambda0
 V_BOUND = 8 * _S.c * sp.sqrt(_S.n) * _S.r0 / _S.lambda0

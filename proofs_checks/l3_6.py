@@ -4,11 +4,15 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from verifier.theory.kernel import lambda0 as lambda0_closed
+
+from . import statement as _S
 from ._common import SYM, compare_step, finding, identity_step, inequality_step, result
 from ._instance import concrete_instance
 from .constants import explicit_constants, gd_chain_a8
-from verifier.theory.kernel import lambda0 as lambda0_closed
-
+from .hidden_constants import symbol as _hc
+from .l3_5 import check_training as _check_training
+from .l3_5 import training_hypotheses as _training_hypotheses
 from .reference_model import forward, ift_gradients
 
 ID = "L3.6"
@@ -58,7 +62,8 @@ def audit(setting: dict | None = None):
         inequality_step("2(1 + beta)/lambda0 <= 4/lambda0 for beta <= 1 (beta = 1/(1 + p), p > 0)", 2 * (1 + beta) / lam0,
                         4 / lam0, subs={beta: 1 / (1 + p_)}),
         identity_step("v drift (4/lambda0) 2c sqrt(n) r0 = 8 c sqrt(n) r0/lambda0", a["v_drift"], 8 * c * sp.sqrt(n) * r0 / lam0),
-        identity_step("u drift (4/lambda0) 4c sqrt(n) r0 = 16 c sqrt(n) r0/lambda0", a["u_drift"], 16 * c * sp.sqrt(n) * r0 / lam0),
+        identity_step("u drift (4/lambda0) 4c sqrt(n) r0 = 16 c sqrt(n) r0/lambda0", a["u_drift"],
+                      16 * c * sp.sqrt(n) * r0 / lam0),
         inequality_step("||grad_W L|| coefficient (2*32 + 16) = 80 <= printed 128", a["gradW_needed"], a["gradW_printed"]),
         identity_step("W drift = 512 c n r0^2/(lambda0^2 sqrt m)", a["W_drift"], 512 * c * n * r0**2 / (lam0**2 * sp.sqrt(m))),
         identity_step("||grad_A L|| coefficient with gamma = 1/(4c) = printed 64", a["gradA_needed"], a["gradA_printed"]),
@@ -117,7 +122,8 @@ def audit(setting: dict | None = None):
                 "r0^2/lambda0^2 and (ii) m <= 1024 c^2 n r0^2/lambda0^2, while the radius condition needs 32 ||X||^2/lambda0 "
                 "times the first and 8 ||X||^2/lambda0 times the second, at least 64 and 16 (lambda0 <= 1/2, ||X||^2 >= 1; "
                 "see L3.5). They feed (41)-(42): with the honest ||u(k)|| <= sqrt(m) + "
-                "16 c sqrt(n) r0/lambda0 the term <(Z(k+1) - Z(k)) u(k+1), r(k)> is first order in alpha with a coefficient that does "
+                "16 c sqrt(n) r0/lambda0 the term <(Z(k+1) - Z(k)) u(k+1), r(k)> is first order in alpha with a "
+                "coefficient that does "
                 "not vanish as m grows (it is the A- and W-part of -alpha r^T H r, sign-definite to first order), so the chain "
                 "cannot be closed by absorption at any width; a repair has to keep that term's sign (H's PSD parts) and bound "
                 "only second-order remainders. No repaired GD width is claimed here.",
@@ -129,10 +135,6 @@ def audit(setting: dict | None = None):
 
 
 # --- the statement as printed, and its check on a run ------------------------------------------------------
-from . import statement as _S  # noqa: E402
-from .hidden_constants import symbol as _hc  # noqa: E402
-from .l3_5 import check_training as _check_training, training_hypotheses as _training_hypotheses  # noqa: E402
-
 WIDTH = _hc("C_width_L3.6") * _S.c**2 * _S.n * _S.norm_X**2 * _S.r0**2 / _S.lambda0**3
 STEP = _hc("C_step_L3.6") * _S.lambda0 / _S.n**2
 U_BOUND = 32 * _S.c * sp.sqrt(_S.n) * _S.r0 / _S.lambda0

@@ -3,9 +3,16 @@ from __future__ import annotations
 
 import sympy as sp
 
+from . import statement as _S
 from ._common import FAILS, HOLDS, SYM, Outcome, Step, exponent_step, finding, identity_step, not_checkable, result
 from ._instance import concrete_instance
 from .constants import bernstein_l33, explicit_constants, repaired_gf_width_symbolic
+from .hidden_constants import symbol as _hc
+from .verdict import claim as _claim
+from .verdict import hypothesis as _hyp
+from .verdict import merge as _merge
+from .verdict import ratio as _ratio
+from .verdict import series as _series
 
 ID = "T3.1"
 TITLE = "Gradient flow: m = Omega(n^2/lambda0^2 log(n/delta)) => exp(-lambda0 t) rate w.p. >= 1 - delta"
@@ -104,11 +111,6 @@ def audit(setting: dict | None = None):
 
 
 # --- the statement as printed, and its check on a run ------------------------------------------------------
-from . import statement as _S  # noqa: E402
-from .hidden_constants import symbol as _hc  # noqa: E402
-from .verdict import claim as _claim, hypothesis as _hyp, merge as _merge, ratio as _ratio  # noqa: E402
-from .verdict import series as _series  # noqa: E402
-
 WIDTH = _hc("C_width_T3.1") * _S.n**2 / _S.lambda0**2 * sp.log(_S.n / _S.delta)
 STATEMENT = _S.Statement(
     ID, "Gradient flow, with probability 1 - delta", "Theorem 3.1 (Sec. 3.1); proof: L2.1 + L3.3 + L3.5",

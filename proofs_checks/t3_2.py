@@ -8,9 +8,16 @@ import sympy as sp
 
 from verifier.theory.kernel import gram_inf
 
+from . import statement as _S
 from ._common import SYM, compare_step, finding, identity_step, result
 from ._instance import concrete_instance
 from .constants import bernstein_l33, explicit_constants
+from .hidden_constants import symbol as _hc
+from .t3_1 import assumption_hypotheses as _assumptions
+from .t3_1 import loss_conclusion as _loss_conclusion
+from .verdict import claim as _claim
+from .verdict import hypothesis as _hyp
+from .verdict import ratio as _ratio
 
 ID = "T3.2"
 TITLE = "Gradient descent: m = Omega(n^2/lambda0 log(n/delta)) (as printed) => (1 - alpha lambda0/2)^k rate w.p. >= 1 - delta"
@@ -75,11 +82,6 @@ def audit(setting: dict | None = None):
 
 
 # --- the statement as printed, and its check on a run ------------------------------------------------------
-from . import statement as _S  # noqa: E402
-from .hidden_constants import symbol as _hc  # noqa: E402
-from .t3_1 import assumption_hypotheses as _assumptions, loss_conclusion as _loss_conclusion  # noqa: E402
-from .verdict import claim as _claim, hypothesis as _hyp, ratio as _ratio  # noqa: E402
-
 WIDTH_PRINTED = _hc("C_width_T3.2") * _S.n**2 / _S.lambda0 * sp.log(_S.n / _S.delta)
 WIDTH_CORRECTED = _hc("C_width_T3.2") * _S.n**2 / _S.lambda0**2 * sp.log(_S.n / _S.delta)
 STEP = _hc("C_step_T3.2") * _S.lambda0 / _S.n**2

@@ -80,7 +80,8 @@ def _setting_options(f):
         click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
                      help="JSON or TOML file of options (keys as the long flags, '_' for '-'); flags override it."),
         click.option("--data", "dataset", default=None,
-                     help="'digits' (default; real, sklearn's digits 0/1), 'synthetic[:n=..,d=..,seed=..]', or a .npz/.csv file."),
+                     help="'digits' (default; real, sklearn's digits 0/1), 'synthetic[:n=..,d=..,seed=..]', "
+                          "or a .npz/.csv file."),
         click.option("--width", type=int, default=None, help="Width m (default 512)."),
         click.option("--gamma", type=float, default=None, help="gamma in (0, 1) (default 0.1)."),
         click.option("--step-size", "step_size", type=_StepSize(), default=None,

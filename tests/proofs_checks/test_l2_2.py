@@ -4,11 +4,8 @@ import math
 import numpy as np
 from hypothesis import given
 
-from verifier.strategies import well_posed_settings
-
-
-
 from tests.helpers import crafted_run, judged
+from verifier.strategies import well_posed_settings
 
 
 def _cert(status, lower, upper):

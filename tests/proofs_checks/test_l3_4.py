@@ -5,12 +5,10 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from proofs_checks import l3_4
+from tests.helpers import crafted_run, judged
 from verifier.strategies import a1_parameters, a2_datasets
 from verifier.theory.kernel import gram_finite
-
-
-
-from tests.helpers import crafted_run, judged
 
 
 def test_inside_the_ball_a_low_eigenvalue_is_a_counterexample():
@@ -50,3 +48,13 @@ def test_l34_inequality_random_perturbations(X, p, eps):
     c = max(np.linalg.norm(W0, 2), np.linalg.norm(W, 2) / 2) / math.sqrt(m)
     lhs = np.linalg.norm(gram_finite(X, W) - gram_finite(X, W0), 2)
     assert lhs <= 4 * c / math.sqrt(m) * np.linalg.norm(X, 2) ** 2 * np.linalg.norm(W - W0, 2) + 1e-12
+
+
+def test_l34_counterexample_meets_hypotheses_and_breaks_conclusion():
+    ce = l3_4.counterexample(n=24, m=1500, seed=1)
+    assert ce["lambda_min_G0"] >= ce["three_quarter_lambda0"]
+    assert ce["norm_W_minus_W0"] <= ce["R"] * (1 + 1e-12)
+    assert ce["norm_W_over_2c_sqrt_m"] <= 1
+    assert ce["norm_G_minus_G0"] > ce["lambda0_over_4"]
+    assert ce["norm_G_minus_G0"] > ce["printed_bound"]
+    assert ce["norm_G_minus_G0"] <= ce["corrected_bound"]

@@ -1,6 +1,8 @@
 """L3.5 on a gradient-flow run: conclusions (i)-(vi) with shared hypotheses; nothing on a GD run."""
 import numpy as np
+import pytest
 
+import proofs_checks as pc
 from tests.helpers import crafted_run, judged
 
 
@@ -18,3 +20,8 @@ def test_gf_rate_violation():
     th, traj = crafted_run(method="gf", residual_sq=np.full(6, 4.0) * np.array([1, 1, 1, 1.01, 1, 1]))
     c = judged(th, traj)["L3.5(vi)"]
     assert c["conclusion"]["holds"] is False and c["conclusion"]["parts"][0]["first_violation_step"] == 1
+
+
+def test_l35_conclusion_iii_conflicts_with_width():
+    rows = {r["name"]: r["value"] for r in pc.explicit_constants(10, 0.05, 2.0, 2.5, 4.0)}
+    assert rows["width_L3.5"] / rows["width_max_for_L3.5(iii)_at_t0"] == pytest.approx(32 * 2.5**2 / 0.05)

@@ -6,7 +6,14 @@ import math
 import numpy as np
 import pytest
 
-from proofs_checks.theory_numbers import DERIVED, TheoryInputs, TheoryNumbers, envelopes, loss_envelope, theory_numbers
+from proofs_checks.theory_numbers import (
+    DERIVED,
+    TheoryInputs,
+    TheoryNumbers,
+    envelopes,
+    loss_envelope,
+    theory_numbers,
+)
 from verifier.summary import dumps
 
 IN = TheoryInputs(n=20, d=8, m=4000, gamma=0.1, step_size=1e-3, delta=0.05, lambda0=0.03, norm_X=3.1, c=2.2,

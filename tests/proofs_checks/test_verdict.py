@@ -4,7 +4,16 @@ import math
 import numpy as np
 import pytest
 
-from proofs_checks.verdict import Verdict, claim, hypothesis, merge, met, ratio, series, verdict
+from proofs_checks.verdict import (
+    Verdict,
+    claim,
+    hypothesis,
+    merge,
+    met,
+    ratio,
+    series,
+    verdict,
+)
 
 
 @pytest.mark.parametrize("rel,value,required,expected", [
