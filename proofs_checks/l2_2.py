@@ -130,4 +130,5 @@ def check(ctx) -> list:
     concl = _merge(parts) if ctx.trained else None
     gap = {"contraction_margin_used": _largest(traj, "contraction") / 0.5}
     return [_claim(ID, STATEMENT.title, hyps, concl, {"c": th.c, "c_source": ctx.c_source, "gamma0": 0.5}, gap,
-                   certified=tuple(certified), reference=STATEMENT.reference)]
+                   certified=tuple(certified), reference=STATEMENT.reference,
+                   trajectory=True)]

@@ -136,4 +136,5 @@ def check(ctx) -> list:
         lower = 1.0 - traj["contraction"]  # sigma_min(I - gt D A) >= 1 - gt ||D A|| >= 1 - gt ||A||
         concl = _merge([_series("sigma_min(I - (gamma/sqrt m) D_i A) >= 1 - (gamma/sqrt m)||A(k)|| >= 1 - gamma0 = 1/2",
                                 lower, 0.5, traj["step"], ">=", rtol=rtol, min_points=2)])
-    return [_claim(ID, STATEMENT.title, hyps, concl, {"gamma0": 0.5}, {}, reference=STATEMENT.reference)]
+    return [_claim(ID, STATEMENT.title, hyps, concl, {"gamma0": 0.5}, {}, reference=STATEMENT.reference,
+                   trajectory=True)]

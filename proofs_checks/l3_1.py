@@ -90,4 +90,4 @@ def check(ctx) -> list:
     concl = _merge([_series("lambda_min(H) >= lambda_min(G) at the NTK records", traj["ntk_lambda_min_H"],
                             traj["lambda_min_G"][idx], traj["step"][idx], ">=", rtol=1e-9)])
     return [_claim(ID, STATEMENT.title, hyps, concl, {"c": ctx.th.c, "c_source": ctx.c_source}, {},
-                   reference=STATEMENT.reference)]
+                   reference=STATEMENT.reference, trajectory=True)]

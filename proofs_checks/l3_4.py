@@ -175,7 +175,7 @@ def check(ctx) -> list:
                             th.lambda0 / 2, traj["step"][inside], ">=", rtol=rtol, min_points=1)])
     gap = {"largest_drift_over_R": float(dist.max()) / th.radius_L3_4 if th.radius_L3_4 > 0 else None}
     return [_claim(ID, STATEMENT.title, hyps, concl, {"c": th.c, "c_source": ctx.c_source},
-                   {k: v for k, v in gap.items() if v is not None}, reference=STATEMENT.reference)]
+                   {k: v for k, v in gap.items() if v is not None}, reference=STATEMENT.reference, trajectory=True)]
 
 
 def export_counterexamples(directory) -> list:

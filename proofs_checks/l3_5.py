@@ -257,7 +257,7 @@ def check_training(ctx, statement, envelope, *, width: float, width_proof: float
         concl = _merge([_series(desc, traj[key], bound, traj["step"], rel, rtol=rtol, min_points=2)]) \
             if ctx.trained else None
         out.append(_claim(f"{statement.id}({tag})", f"{flow}: {desc}", hyps, concl, constants, gap,
-                          reference=statement.reference))
+                          reference=statement.reference, trajectory=True))
     desc_vi = ("||yhat(t) - y||^2 <= exp(-lambda0 t) ||r0||^2" if gf
                else "||yhat(k) - y||^2 <= (1 - alpha lambda0/2)^k ||r0||^2")
     concl_vi = None
@@ -267,7 +267,7 @@ def check_training(ctx, statement, envelope, *, width: float, width_proof: float
         concl_vi = _merge([_series(desc_vi, traj["residual_sq"], env, traj["step"], rtol=rtol, min_points=2)])
         rate = rate_gap(th, traj)
     out.append(_claim(f"{statement.id}(vi)", f"{flow}: linear convergence", hyps, concl_vi, constants,
-                      dict(gap, **rate), reference=statement.reference))
+                      dict(gap, **rate), reference=statement.reference, trajectory=True))
     return out
 
 

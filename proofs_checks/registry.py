@@ -12,6 +12,7 @@ them names a statement.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -54,6 +55,7 @@ class RunContext:
     probe: dict | None = None
     certificates: dict | None = None
     c_source: str = "empirical: max(||A(0)||, ||W(0)||)/sqrt(m)"
+    complete: bool = True          # False when the run stopped early or was interrupted
 
     @property
     def rtol(self) -> float:
@@ -68,7 +70,7 @@ def judge(ctx: RunContext, ids=None) -> list:
     out = []
     for mod in modules():
         if ids is None or mod.ID in ids:
-            out.extend(mod.check(ctx))
+            out.extend(dataclasses.replace(c, complete=ctx.complete) for c in mod.check(ctx))
     return out
 
 

@@ -162,4 +162,5 @@ def check(ctx) -> list:
     concl = loss_conclusion(ctx, "||yhat(t) - y||^2 <= exp(-lambda0 t) ||r0||^2", loss_envelope)
     constants = dict(th.constants("C_width_T3.1"), c=th.c, c_source=ctx.c_source, delta=th.delta, c_delta=th.c_delta)
     return [_claim(ID, "Gradient flow converges linearly (w.p. >= 1 - delta)", hyps, concl, constants,
-                   {k: v for k, v in gap.items() if v is not None}, probabilistic=True, reference=STATEMENT.reference)]
+                   {k: v for k, v in gap.items() if v is not None}, probabilistic=True, reference=STATEMENT.reference,
+                   trajectory=True)]

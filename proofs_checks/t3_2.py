@@ -125,4 +125,5 @@ def check(ctx) -> list:
     constants = dict(th.constants("C_width_T3.2", "C_step_T3.2"), c=th.c, c_source=ctx.c_source, delta=th.delta,
                      c_delta=th.c_delta)
     return [_claim(ID, "Gradient descent converges linearly (w.p. >= 1 - delta)", hyps, concl, constants,
-                   {k: v for k, v in gap.items() if v is not None}, probabilistic=True, reference=STATEMENT.reference)]
+                   {k: v for k, v in gap.items() if v is not None}, probabilistic=True, reference=STATEMENT.reference,
+                   trajectory=True)]

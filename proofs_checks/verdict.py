@@ -152,6 +152,8 @@ class ClaimResult:
     probabilistic: bool = False
     certified_inputs: tuple = ()
     reference: str = ""
+    trajectory: bool = False       # the conclusion is about the whole run (every recorded step)
+    complete: bool = True          # the run reached its last step (False: stopped early or interrupted)
 
     @property
     def hypotheses_met(self) -> str:
@@ -161,7 +163,10 @@ class ClaimResult:
     def verdict(self) -> Verdict:
         if self.conclusion is None:
             return Verdict.UNDECIDED
-        return verdict(self.hypotheses_met, self.conclusion["holds"], probabilistic=self.probabilistic)
+        holds = self.conclusion["holds"]
+        if holds and self.trajectory and not self.complete:
+            holds = None   # holds on what was recorded; the steps after the early stop are no evidence
+        return verdict(self.hypotheses_met, holds, probabilistic=self.probabilistic)
 
     def to_dict(self) -> dict:
         out = {"id": self.id, "title": self.title, "reference": self.reference, "hypotheses": self.hypotheses,
@@ -169,6 +174,9 @@ class ClaimResult:
                "constants_used": self.constants_used, "gap": self.gap, "certified_inputs": list(self.certified_inputs)}
         if self.conclusion is not None:
             out["conclusion"] = self.conclusion
+            if self.trajectory and not self.complete:
+                out["evidence"] = "the run stopped before its last step: a conclusion that held on the recorded " \
+                                  "steps is undecided for the steps not recorded"
         hidden = {k: v for k, v in self.constants_used.items() if k.startswith("C_")}
         if self.verdict is Verdict.COUNTEREXAMPLE and hidden:
             out["conditional_on_hidden_constants"] = hidden
@@ -176,9 +184,10 @@ class ClaimResult:
 
 
 def claim(id_: str, title: str, hypotheses: list, conclusion: dict | None, constants: dict, gap: dict | None = None,
-          *, probabilistic: bool = False, certified: tuple = (), reference: str = "") -> ClaimResult:
+          *, probabilistic: bool = False, certified: tuple = (), reference: str = "",
+          trajectory: bool = False) -> ClaimResult:
     return ClaimResult(id_, title, list(hypotheses), conclusion, dict(constants), dict(gap or {}), probabilistic,
-                       tuple(certified), reference)
+                       tuple(certified), reference, trajectory)
 
 
 def ratio(a, b):

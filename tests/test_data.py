@@ -37,7 +37,7 @@ def test_parallel_pairs_perturbed_or_refused(tmp_path):
     X = rng.standard_normal((6, 4))
     X[3] = 2.5 * X[1]      # duplicate direction
     X[5] = -X[0]           # antipodal
-    path = _write_npz(tmp_path, X, np.arange(6.0))
+    path = _write_npz(tmp_path, X, np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0]))
     ds = load_dataset(path, on_parallel="perturb", seed=3)
     assert ds.a2["holds"] and ds.a2["action"] == "perturbed"
     assert sorted(ds.a2["perturbed_rows"]) == [3, 5]
@@ -80,3 +80,21 @@ def test_synthetic_on_sphere():
     assert ds.X.shape == (30, 7) and np.allclose(np.linalg.norm(ds.X, axis=1), 1)
     with pytest.raises(DataError, match="unknown key"):
         load_dataset("synthetic:q=3")
+
+
+def test_labels_outside_pm1_are_refused_with_the_fix_or_mapped(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((6, 3))
+    path = _write_npz(tmp_path, X, np.array([0.0, 1.0, 0.0, 1.0, 1.0, 0.0]))
+    with pytest.raises(DataError, match=r"labels must be -1/\+1.*--labels 0,1->-1,\+1"):
+        load_dataset(path)
+    ds = load_dataset(path, labels="0,1->-1,+1")
+    np.testing.assert_array_equal(ds.y, [-1, 1, -1, 1, 1, -1])
+    three = _write_npz(tmp_path, X, np.array([0.0, 1.0, 2.0, 0.0, 1.0, 2.0]), name="three.npz")
+    with pytest.raises(DataError, match="3 distinct"):
+        load_dataset(three)
+    with pytest.raises(DataError, match="not covered"):
+        load_dataset(three, labels="0,1->-1,+1")
+    assert load_dataset(three, labels="as-is").y.tolist() == [0.0, 1.0, 2.0, 0.0, 1.0, 2.0]
+    with pytest.raises(DataError, match="targets must be -1 or \\+1"):
+        load_dataset(path, labels="0,1->0,1")

@@ -1,6 +1,7 @@
 """The `verifier` command: run, check, report.
 
-Exit codes (ARCHITECTURE.md): 0 ran (whatever the verdicts), 2 bad input, 1 internal error.
+Exit codes: 0 ran to the end (whatever the verdicts), 3 ran but stopped early, 2 bad input (one line, before
+heavy work), 1 internal error, 130 interrupted (everything recorded is kept).
 """
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ import click
 
 from .certify import CertifyInputError
 from .data import DataError
-from .pipeline import Setting, SettingError
+from .pipeline import Setting, SettingError, default_run_dir
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
+#: the run started but stopped before its last step (divergence, a failed solve, a non-finite value)
+EXIT_STOPPED = 3
 
 
 class _StepSize(click.ParamType):
@@ -69,7 +72,13 @@ def _load_config(path):
     known = set(Setting.__dataclass_fields__) | {"data", "step_size"}
     unknown = sorted(set(cfg) - known)
     if unknown:
-        raise SettingError(f"--config {path}: unknown option(s) {', '.join(unknown)}")
+        import difflib
+
+        hints = []
+        for k in unknown:
+            close = difflib.get_close_matches(k.replace("-", "_"), sorted(known), n=1, cutoff=0.6)
+            hints.append(f"{k} (did you mean {close[0]}?)" if close else k)
+        raise SettingError(f"--config {path}: unknown option(s) {', '.join(hints)}")
     if "data" in cfg:
         cfg["dataset"] = cfg.pop("data")
     return cfg
@@ -91,6 +100,8 @@ def _setting_options(f):
         click.option("--backend", type=str, default=None, help="numpy (default) or torch."),
         click.option("--delta", type=float, default=None, help="Failure probability for c(delta) and widths (default 0.05)."),
         click.option("--tol", type=float, default=None, help="Relative-residual tolerance of the solves (default 1e-13)."),
+        click.option("--labels", "labels", default=None,
+                     help="Labels must be -1/+1; map others explicitly, e.g. '0,1->-1,+1', or 'as-is' for real targets."),
         click.option("--on-parallel", "on_parallel", type=click.Choice(["perturb", "refuse"]), default=None,
                      help="A2: perturb parallel samples with N(0, 1e-3^2) noise (default) or refuse the data."),
         click.option("--method", type=str, default=None, help="gd (gradient descent, default) or gf (gradient flow)."),
@@ -163,7 +174,9 @@ def main():
 @main.command()
 @_setting_options
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Run directory (default reports/<dataset>-m<width>-s<seed>).")
+              help="Run directory (default reports/<dataset>-m<width>-s<seed>-<method>-<hash of the setting>).")
+@click.option("--force", is_flag=True,
+              help="Replace the --out folder whole when it holds another setting's run (never merged).")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
               help="Continue the interrupted run in this directory (other options are taken from it; --steps may extend it).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -171,7 +184,7 @@ def main():
 @click.option("--no-certify", "no_certify", is_flag=True,
               help="Skip the rigorous certificates (lambda0 interval, contraction at theta(0) and theta(K)).")
 @_guard
-def run(config, out, resume_dir, quiet, no_audit, no_certify, **flags):
+def run(config, out, force, resume_dir, quiet, no_audit, no_certify, **flags):
     """Train (GD or GF) and write the verification report."""
     import signal
 
@@ -192,6 +205,8 @@ def run(config, out, resume_dir, quiet, no_audit, no_certify, **flags):
     task = progress.add_task("train", total=None, loss="-")
 
     def started(pr):  # the bar starts once data and setting are accepted: a bad input prints one line only
+        for w in pr.warnings:
+            console.print(f"[yellow]warning:[/] {w}", highlight=False)
         progress.update(task, total=pr.setting.steps + 1)
         progress.start()
 
@@ -201,7 +216,7 @@ def run(config, out, resume_dir, quiet, no_audit, no_certify, **flags):
     try:
         if resume_dir is not None:
             given = [k for k, v in flags.items() if v not in (None, (), {}) and k != "steps"]
-            if config or out or given or no_audit or no_certify:
+            if config or out or given or no_audit or no_certify or force:
                 raise SettingError("--resume takes its setting from the run directory; only --steps may be given")
             out = resume_dir
             summary = resume_pipeline(resume_dir, steps=flags.get("steps"), on_prepared=started, on_step=stepped)
@@ -210,10 +225,8 @@ def run(config, out, resume_dir, quiet, no_audit, no_certify, **flags):
             s.audit = not no_audit
             s.certify = not no_certify
             if out is None:
-                name = (Path(s.dataset).stem if s.dataset.endswith((".npz", ".csv"))
-                        else s.dataset.replace(":", "_").replace(",", "_").replace("=", ""))
-                out = f"reports/{name}-m{s.width}-s{s.seed}" + ("-gf" if s.method == "gf" else "")
-            summary = run_pipeline(s, out, on_prepared=started, on_step=stepped)
+                out = str(default_run_dir(s))
+            summary = run_pipeline(s, out, on_prepared=started, on_step=stepped, force=force)
     finally:
         progress.stop()
     _print_run_summary(summary, out)
@@ -221,6 +234,10 @@ def run(config, out, resume_dir, quiet, no_audit, no_certify, **flags):
         click.echo(f"interrupted: everything recorded so far is in {out}; continue with "
                    f"`verifier run --resume {out}`", err=True)
         sys.exit(130)
+    if summary["run"].get("status") == "stopped early":
+        click.echo(f"stopped early at step {summary['run']['stopped_step']}: {summary['run']['stopped_reason']} "
+                   f"(the report in {out} says what was recorded)", err=True)
+        sys.exit(EXIT_STOPPED)
 
 
 def _print_run_summary(summary, out):
@@ -234,6 +251,9 @@ def _print_run_summary(summary, out):
     con.print(f"[bold]verifier run[/] {st['dataset']}: n={st['n']} d={st['d']} m={st['width']} gamma={st['gamma']} "
               f"alpha={fmt(st['step_size'])} steps={st['steps']} seed={st['seed']}")
     r = summary["run"]
+    if r.get("status") not in (None, "completed"):
+        con.print(f"[bold red]run {r['status']}[/] at step {r.get('stopped_step')}: {r.get('stopped_reason')}; "
+                  "conclusions that held on the recorded steps are undecided beyond them")
     con.print(f"loss {fmt(r['initial_loss'])} -> {fmt(r['final_loss'])} in {r['steps_recorded'] - 1} steps "
               f"({fmt(r['train_seconds'])} s); lambda0 = {fmt(summary['lambda0']['value'])}; "
               f"c_emp = {fmt(summary['c']['empirical'])}; gamma_max = {fmt(summary['theory']['gamma_max'])}")
@@ -242,7 +262,8 @@ def _print_run_summary(summary, out):
         t.add_column(col)
     for c in summary["claims"]:
         h = c["conclusion"]["holds"]
-        color = "red" if c["verdict"] == "counterexample" else ("green" if h else "yellow")
+        color = {"counterexample": "red", "confirmed": "green", "holds beyond hypotheses": "green"}.get(c["verdict"],
+                                                                                                        "yellow")
         t.add_row(c["id"], c["hypotheses_met"], {True: "holds", False: "violated", None: "undecided"}[h],
                   f"[{color}]{c['verdict']}[/]")
     con.print(t)

@@ -215,11 +215,49 @@ def _read_npz(path: str):
         raise DataError(f"{path}: cannot read as .npz ({type(exc).__name__}: {exc})") from None
 
 
-def load_dataset(spec: str = "digits", *, on_parallel: str = "perturb", seed: int = 0) -> Dataset:
+def parse_label_map(text: str) -> dict:
+    """'0,1->-1,+1' -> {0.0: -1.0, 1.0: 1.0}; every target must be -1 or +1."""
+    try:
+        left, right = text.split("->")
+        src = [float(v) for v in left.split(",")]
+        dst = [float(v) for v in right.split(",")]
+    except ValueError:
+        raise DataError(f"labels mapping '{text}': expected e.g. '0,1->-1,+1' (values -> targets)") from None
+    if len(src) != len(dst) or len(set(src)) != len(src):
+        raise DataError(f"labels mapping '{text}': need as many distinct values as targets")
+    if any(v not in (-1.0, 1.0) for v in dst):
+        raise DataError(f"labels mapping '{text}': targets must be -1 or +1")
+    return dict(zip(src, dst))
+
+
+def _apply_labels(y: np.ndarray, labels: str | None, where: str) -> tuple[np.ndarray, str | None]:
+    """The paper's experiments are binary with y in {-1, +1}; other labels are refused unless mapped
+    (labels='0,1->-1,+1') or kept on purpose (labels='as-is': real targets; the theorems allow any y)."""
+    if labels == "as-is":
+        return y, "as given (real targets)"
+    if labels:
+        mapping = parse_label_map(labels)
+        missing = sorted(set(np.unique(y).tolist()) - set(mapping))
+        if missing:
+            raise DataError(f"{where}: labels {missing[:5]} are not covered by the mapping '{labels}'")
+        return np.array([mapping[v] for v in y.tolist()]), f"mapped {labels}"
+    values = np.unique(y)
+    if not set(values.tolist()) <= {-1.0, 1.0}:
+        shown = ", ".join(f"{v:g}" for v in values[:6]) + (", ..." if values.size > 6 else "")
+        hint = (f"--labels {values[0]:g},{values[1]:g}->-1,+1" if values.size == 2
+                else "--labels with a mapping onto -1/+1 (e.g. '0,1,2->-1,+1,+1'), or --labels as-is for real targets")
+        raise DataError(f"{where}: labels must be -1/+1 (binary, as in the paper), found {values.size} distinct "
+                        f"value(s) {{{shown}}}; use {hint}")
+    return y, None
+
+
+def load_dataset(spec: str = "digits", *, on_parallel: str = "perturb", seed: int = 0,
+                 labels: str | None = None) -> Dataset:
     """Load a dataset by name or path and return it with unit rows and A2 enforced.
 
     spec: "digits" (default, real), "synthetic[:n=..,d=..,seed=..]", or a path to .npz (arrays X, y)
     or .csv (numeric; last column is y; an optional header row). on_parallel: "perturb" or "refuse".
+    labels: None (y must be -1/+1), a mapping such as "0,1->-1,+1", or "as-is" (real targets).
     """
     if on_parallel not in ("perturb", "refuse"):
         raise DataError(f"on_parallel must be 'perturb' or 'refuse', got '{on_parallel}'")
@@ -242,6 +280,9 @@ def load_dataset(spec: str = "digits", *, on_parallel: str = "perturb", seed: in
         enc = "as given in the file"
         name = spec
     X, y = _validate(X, y, name)
+    y, mapped = _apply_labels(y, labels, name)
+    if mapped:
+        enc = mapped
     X = _normalize(X)
     X, action = _enforce_a2(X, on_parallel, seed, name)
     a2 = check_a2(X)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import os
 import platform
 import shlex
 import time
@@ -15,10 +16,10 @@ from .data import Dataset, load_dataset
 from .engine import TrainConfig, evaluate, init_params, train_gd, train_gf
 from .engine.backend import BackendError, get_backend
 from .engine.model import Params
-from .engine.train import NTK_KEYS
-from .rundir import atomic_write, load_checkpoint, save_checkpoint
 from .engine.ntk import ntk_terms
 from .engine.probes import l22_probe
+from .engine.train import NTK_KEYS
+from .rundir import atomic_savez, atomic_write, load_checkpoint, save_checkpoint
 from .summary import SCHEMA, dumps, to_json
 from .theory.kernel import gram_finite, gram_inf
 from .theory.randmat import c_empirical, c_of_delta, gamma_max
@@ -28,6 +29,45 @@ __all__ = ["Setting", "SettingError", "run", "check", "resume", "SCHEMA"]
 
 class SettingError(ValueError):
     """An invalid option value; one-line message, exit code 2 at the CLI."""
+
+
+#: 4 units in the last place of float64: no fixed-point iteration certifies a smaller relative residual
+TOL_FLOOR_FLOAT64 = 4 * float(np.finfo(np.float64).eps)
+
+
+def _available_memory() -> int | None:
+    """Bytes the kernel says are available (MemAvailable), or None where unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def memory_estimate(n: int, d: int, m: int, itemsize: int = 8) -> int:
+    """Bytes a run holds at its peak, by the arrays it keeps: A, A(0), its gradient, the next A and the
+    spectral-norm workspace (6 m^2); equilibria, adjoints, features and their masks (12 n m); W and friends
+    (4 m d); the Gram matrices and the NTK (6 n^2); plus ~300 MB for the interpreter and libraries."""
+    return itemsize * (6 * m * m + 12 * n * m + 4 * m * d + 6 * n * n) + 300 * 2**20
+
+
+def check_memory(n: int, d: int, m: int, itemsize: int = 8) -> None:
+    """Refuse, before allocating, a width whose run would not fit in the available memory."""
+    avail = _available_memory()
+    need = memory_estimate(n, d, m, itemsize)
+    if avail is None or need <= avail:
+        return
+    budget = (avail - 300 * 2**20) / itemsize
+    b = 12 * n + 4 * d                      # solve 6 m^2 + b m + 6 n^2 = budget for m
+    fit = int((-b + math.sqrt(max(b * b + 24 * (budget - 6 * n * n), 0.0))) / 12) if budget > 6 * n * n else 0
+    raise SettingError(f"--width {m} needs about {need / 2**30:.1f} GiB (A is m x m) but {avail / 2**30:.1f} GiB "
+                       f"is available; the largest width that fits is about {fit}")
 
 
 @dataclass
@@ -44,6 +84,7 @@ class Setting:
     on_parallel: str = "perturb"
     hidden: dict = field(default_factory=dict)
     constants: str = "default"    # hidden constants: "default" (every Omega/O constant 1) or "proof" (proof-derived)
+    labels: str | None = None     # None (y must be -1/+1), a mapping "0,1->-1,+1", or "as-is" (real targets)
     method: str = "gd"            # gd | gf
     solver: str = "picard"        # picard | anderson
     ntk_every: int = 10           # NTK of L3.1 every k records (0: never)
@@ -69,6 +110,9 @@ class Setting:
             raise SettingError(f"--delta must lie in (0, 1), got {self.delta}")
         if not 0.0 < self.tol < 1e-2:
             raise SettingError(f"--tol must lie in (0, 1e-2), got {self.tol}")
+        if self.dtype == "float64" and self.tol < TOL_FLOOR_FLOAT64:
+            raise SettingError(f"--tol {self.tol:g} is below what float64 iterations can reach (a relative residual "
+                               f"of a few units in the last place, {TOL_FLOOR_FLOAT64:.1e}); use --tol 1e-15 or larger")
         if self.backend not in ("numpy", "torch"):
             raise SettingError(f"--backend must be 'numpy' or 'torch', got '{self.backend}'")
         if self.method not in ("gd", "gf"):
@@ -112,6 +156,8 @@ class Setting:
                  "--ntk-every", str(self.ntk_every)]
         if self.constants != "default":
             parts += ["--constants", self.constants]
+        if self.labels:
+            parts += ["--labels", self.labels]
         if self.backend == "torch":
             parts += ["--device", self.device, "--dtype", self.dtype]
         if self.method == "gf":
@@ -132,6 +178,7 @@ class Prepared:
     step_rule: str
     lambda_max_H0: float
     backend: object
+    warnings: list = field(default_factory=list)
 
 
 def prepare(s: Setting) -> Prepared:
@@ -141,7 +188,8 @@ def prepare(s: Setting) -> Prepared:
         bk = get_backend(s.backend, device=None if s.backend == "numpy" else s.device, dtype=s.dtype)
     except BackendError as exc:
         raise SettingError(str(exc)) from None
-    ds = load_dataset(s.dataset, on_parallel=s.on_parallel, seed=s.seed)
+    ds = load_dataset(s.dataset, on_parallel=s.on_parallel, seed=s.seed, labels=s.labels)
+    check_memory(ds.n, ds.d, s.width, 4 if s.dtype == "float32" else 8)
     p0 = init_params(s.width, ds.d, s.seed)
     nb = get_backend("numpy")
     norm_A0, norm_W0 = nb.spectral_norm(p0.A)[0], nb.spectral_norm(p0.W)[0]  # Lanczos to machine precision
@@ -161,7 +209,27 @@ def prepare(s: Setting) -> Prepared:
     G = gram_inf(ds.X)
     th = _theory(s, ds, G, norm_A0=norm_A0, norm_W0=norm_W0, alpha=alpha, r0_norm=float(np.linalg.norm(ev0.r)),
                  contraction_0=q0)
-    return Prepared(s, ds, p0, th, G, alpha, rule, lam_max_H0, bk)
+    return Prepared(s, ds, p0, th, G, alpha, rule, lam_max_H0, bk, _warnings(ds, th))
+
+
+#: lambda0 below this, with a small smallest angle, usually means unscaled or nearly collinear features
+TINY_LAMBDA0 = 1e-6
+
+
+def _warnings(ds: Dataset, th) -> list[str]:
+    """What a user should know before trusting the numbers (shown on the console and in the report)."""
+    out = []
+    rows = ds.a2.get("perturbed_rows") or []
+    if rows:
+        out.append(f"A2: {len(rows)} row(s) parallel to another were perturbed by N(0, {ds.a2.get('perturb_scale')}^2) "
+                   "noise and re-normalized (rows " + ", ".join(str(r) for r in rows[:8])
+                   + (", ..." if len(rows) > 8 else "") + "); use --on-parallel refuse to reject such data instead")
+    if 0 < th.lambda0 < TINY_LAMBDA0:
+        out.append(f"lambda0 = {th.lambda0:.3g} is tiny: the smallest angle between two samples is "
+                   f"{ds.a2.get('min_angle', float('nan')):.3g} rad, so some rows are nearly parallel (features "
+                   "with a large common offset, e.g. unscaled or uncentred columns, do this; centre/scale them first); "
+                   "every width the theory asks for grows like 1/lambda0^2 or faster")
+    return out
 
 
 def _theory(s: Setting, ds: Dataset, G: np.ndarray, *, norm_A0, norm_W0, alpha, r0_norm, contraction_0):
@@ -249,11 +317,13 @@ def _certificates(pr: Prepared, final_A: np.ndarray | None) -> dict:
     return to_json(certs)
 
 
-def _judge(pr: Prepared, arr: dict, *, trained: bool, g0_dev=None, probe=None, certs=None) -> list[dict]:
+def _judge(pr: Prepared, arr: dict, *, trained: bool, g0_dev=None, probe=None, certs=None,
+           complete: bool = True) -> list[dict]:
     """Every statement of the registry judged on this run (claims as JSON-ready dicts)."""
     from proofs_checks.registry import RunContext, judge
 
-    ctx = RunContext(pr.theory, arr, trained=trained, a2=pr.data.a2, g0_dev=g0_dev, probe=probe, certificates=certs)
+    ctx = RunContext(pr.theory, arr, trained=trained, a2=pr.data.a2, g0_dev=g0_dev, probe=probe, certificates=certs,
+                     complete=complete)
     return [c.to_dict() for c in judge(ctx)]
 
 
@@ -279,6 +349,7 @@ def _base_summary(pr: Prepared) -> dict:
         "lambda_max_H0": pr.lambda_max_H0,
         "theory": th.to_dict(),
         "reproduce": pr.setting.command(),
+        "warnings": list(pr.warnings),
         "versions": {"verifier": __version__, "numpy": np.__version__, "python": platform.python_version()},
     }
 
@@ -302,7 +373,60 @@ def _setting_from_json(d: dict) -> Setting:
     return Setting(**{k: v for k, v in d.items() if k in fields})
 
 
-def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: dict | None = None) -> dict:
+#: files and folders a run writes; a folder holding anything else is not a run directory
+RUN_FILES = ("setting.json", "summary.json", "report.md", "report.html", "data.npz", "trajectory.npz",
+             "checkpoint.npz", "figures")
+#: paths that are never a place for a run directory
+_SPECIAL_ROOTS = ("/proc", "/sys", "/dev")
+
+
+def setting_key(s: Setting) -> str:
+    """A short hash of everything in the setting (method, backend, dtype, gamma, step size, steps, constants,
+    ...): two runs share a default folder only if they are the same run."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(to_json(asdict(s)), sort_keys=True).encode()).hexdigest()[:8]
+
+
+def default_run_dir(s: Setting) -> Path:
+    """reports/<dataset>-m<width>-s<seed>-<method>-<hash of the setting>."""
+    name = (Path(s.dataset).stem if s.dataset.endswith((".npz", ".csv"))
+            else s.dataset.replace(":", "_").replace(",", "_").replace("=", ""))
+    return Path("reports") / f"{name}-m{s.width}-s{s.seed}-{s.method}-{setting_key(s)}"
+
+
+def check_run_dir(out_dir, s: Setting, *, force: bool = False) -> None:
+    """Refuse (SettingError, before any work) a folder that cannot be written, that is special, or that holds
+    something other than a run of this very setting; `force` replaces such a folder whole."""
+    import json
+    import shutil
+
+    out = Path(out_dir).absolute()
+    if any(str(out) == r or str(out).startswith(r + "/") for r in _SPECIAL_ROOTS):
+        raise SettingError(f"--out {out_dir}: a special system folder cannot hold a run directory")
+    if out.exists() and not out.is_dir():
+        raise SettingError(f"--out {out_dir}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        same = False
+        if (out / "setting.json").is_file():
+            try:
+                same = json.loads((out / "setting.json").read_text()) == to_json(asdict(s))
+            except (OSError, ValueError):
+                same = False
+        if not same:
+            if not force:
+                what = "another setting's run" if (out / "setting.json").is_file() else "files that are not a run"
+                raise SettingError(f"--out {out_dir}: the folder holds {what}; choose another --out, or --force to "
+                                   "replace it whole")
+            shutil.rmtree(out)
+    parent = out if out.exists() else next(p for p in out.parents if p.exists())
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise SettingError(f"--out {out_dir}: {parent} is not writable")
+
+
+def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: dict | None = None,
+        force: bool = False) -> dict:
     """Train, judge and report; writes summary.json, report.md, report.html, data.npz, trajectory.npz.
 
     The trajectory and a checkpoint are written every `checkpoint_every` records, so an interrupted or
@@ -310,6 +434,9 @@ def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: di
     """
     from .report import write_report
 
+    s.validate()
+    if resume_state is None:
+        check_run_dir(out_dir, s, force=force)
     pr = prepare(s)
     out = Path(out_dir)
     if resume_state is not None:
@@ -324,7 +451,7 @@ def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: di
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "setting.json", dumps(asdict(s)))
     if resume_state is None:
-        np.savez(out / "data.npz", X=pr.data.X, y=pr.data.y)
+        atomic_savez(out / "data.npz", X=pr.data.X, y=pr.data.y)
     cfg = TrainConfig(s.gamma, pr.step_size, s.steps, tol=s.tol, solver=s.solver, ntk_every=s.ntk_every,
                       t_final=pr.theory.t_final, rtol=s.gf_rtol, checkpoint_every=s.checkpoint_every)
     trainer = train_gf if s.method == "gf" else train_gd
@@ -336,10 +463,12 @@ def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: di
     g0_dev = float(np.linalg.norm(gram_finite(pr.data.X, pr.params.W) - pr.G_inf, 2))
     probe = l22_probe(pr.params, pr.data.X, s.gamma)
     certs = _certificates(pr, traj.final.A if traj.final is not None else None) if s.certify else None
+    status = "completed" if traj.stopped_reason is None else ("interrupted" if traj.interrupted else "stopped early")
     summary = _base_summary(pr)
-    summary["claims"] = _judge(pr, arr, trained=True, g0_dev=g0_dev, probe=probe, certs=certs)
+    summary["claims"] = _judge(pr, arr, trained=True, g0_dev=g0_dev, probe=probe, certs=certs,
+                               complete=status == "completed")
     n_rec = len(traj)
-    summary["run"] = {"stopped_reason": traj.stopped_reason, "stopped_step": traj.stopped_step,
+    summary["run"] = {"status": status, "stopped_reason": traj.stopped_reason, "stopped_step": traj.stopped_step,
                       "interrupted": traj.interrupted, "resumed": resume_state is not None,
                       "steps_recorded": n_rec,
                       "train_seconds": float(arr["seconds"][-1]) if n_rec else 0.0,
@@ -378,9 +507,14 @@ def resume(out_dir, *, steps: int | None = None, on_step=None, on_prepared=None)
     import json
 
     s = _setting_from_json(json.loads((out / "setting.json").read_text()))
-    if steps is not None:
-        s.steps = steps
     state = load_checkpoint(out)
+    steps_rec = state.get("records", {}).get("step") or []
+    recorded = int(max(steps_rec)) if len(steps_rec) else 0
+    if steps is not None:
+        if steps < recorded:
+            raise SettingError(f"--steps {steps} is fewer than the {recorded} step(s) already recorded in {out_dir}: "
+                               "--steps is the total number of steps; a run is never truncated")
+        s.steps = steps
     if state["kind"] != s.method:
         raise SettingError(f"{out_dir}: checkpoint is for method {state['kind']}, setting says {s.method}")
     return run(s, out, on_step=on_step, on_prepared=on_prepared, resume_state=state)
