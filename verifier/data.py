@@ -279,6 +279,18 @@ def load_dataset(spec: str = "digits", *, on_parallel: str = "perturb", seed: in
         X, y = _read_npz(spec) if lower.endswith(".npz") else _read_csv(spec)
         enc = "as given in the file"
         name = spec
+    return _finish(X, y, name, enc, on_parallel, seed, labels, extra)
+
+
+def from_arrays(X, y, *, name: str = "arrays", on_parallel: str = "perturb", seed: int = 0,
+                labels: str | None = None) -> Dataset:
+    """A Dataset from in-memory arrays (X: n x d, y: n), validated, normalized and A2-checked exactly as files are."""
+    if on_parallel not in ("perturb", "refuse"):
+        raise DataError(f"on_parallel must be 'perturb' or 'refuse', got '{on_parallel}'")
+    return _finish(X, y, name, "as given", on_parallel, seed, labels, {})
+
+
+def _finish(X, y, name, enc, on_parallel, seed, labels, extra) -> Dataset:
     X, y = _validate(X, y, name)
     y, mapped = _apply_labels(y, labels, name)
     if mapped:

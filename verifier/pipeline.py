@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import math
-import os
 import platform
-import shlex
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,151 +18,24 @@ from .engine.ntk import ntk_terms
 from .engine.probes import l22_probe
 from .engine.train import NTK_KEYS
 from .rundir import atomic_savez, atomic_write, load_checkpoint, save_checkpoint
+from .setting import (
+    RUN_FILES,
+    TOL_FLOOR_FLOAT64,
+    Setting,
+    SettingError,
+    check_memory,
+    check_run_dir,
+    default_run_dir,
+    memory_estimate,
+    setting_from_dict,
+    setting_key,
+)
 from .summary import SCHEMA, dumps, to_json
 from .theory.kernel import gram_finite, gram_inf
 from .theory.randmat import c_empirical, c_of_delta, gamma_max
 
-__all__ = ["Setting", "SettingError", "run", "check", "resume", "SCHEMA"]
-
-
-class SettingError(ValueError):
-    """An invalid option value; one-line message, exit code 2 at the CLI."""
-
-
-#: 4 units in the last place of float64: no fixed-point iteration certifies a smaller relative residual
-TOL_FLOOR_FLOAT64 = 4 * float(np.finfo(np.float64).eps)
-
-
-def _available_memory() -> int | None:
-    """Bytes the kernel says are available (MemAvailable), or None where unknown."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def memory_estimate(n: int, d: int, m: int, itemsize: int = 8) -> int:
-    """Bytes a run holds at its peak, by the arrays it keeps: A, A(0), its gradient, the next A and the
-    spectral-norm workspace (6 m^2); equilibria, adjoints, features and their masks (12 n m); W and friends
-    (4 m d); the Gram matrices and the NTK (6 n^2); plus ~300 MB for the interpreter and libraries."""
-    return itemsize * (6 * m * m + 12 * n * m + 4 * m * d + 6 * n * n) + 300 * 2**20
-
-
-def check_memory(n: int, d: int, m: int, itemsize: int = 8) -> None:
-    """Refuse, before allocating, a width whose run would not fit in the available memory."""
-    avail = _available_memory()
-    need = memory_estimate(n, d, m, itemsize)
-    if avail is None or need <= avail:
-        return
-    budget = (avail - 300 * 2**20) / itemsize
-    b = 12 * n + 4 * d                      # solve 6 m^2 + b m + 6 n^2 = budget for m
-    fit = int((-b + math.sqrt(max(b * b + 24 * (budget - 6 * n * n), 0.0))) / 12) if budget > 6 * n * n else 0
-    raise SettingError(f"--width {m} needs about {need / 2**30:.1f} GiB (A is m x m) but {avail / 2**30:.1f} GiB "
-                       f"is available; the largest width that fits is about {fit}")
-
-
-@dataclass
-class Setting:
-    dataset: str = "digits"
-    width: int = 512
-    gamma: float = 0.1
-    step_size: float | str = "auto"
-    steps: int = 200
-    seed: int = 0
-    backend: str = "numpy"
-    delta: float = 0.05
-    tol: float = 1e-13
-    on_parallel: str = "perturb"
-    hidden: dict = field(default_factory=dict)
-    constants: str = "default"    # hidden constants: "default" (every Omega/O constant 1) or "proof" (proof-derived)
-    labels: str | None = None     # None (y must be -1/+1), a mapping "0,1->-1,+1", or "as-is" (real targets)
-    method: str = "gd"            # gd | gf
-    solver: str = "picard"        # picard | anderson
-    ntk_every: int = 10           # NTK of L3.1 every k records (0: never)
-    device: str = "auto"          # torch: auto | cpu | cuda[:i]
-    dtype: str = "float64"
-    t_final: float | None = None  # gf: integration time (default steps * step size)
-    gf_rtol: float = 1e-6
-    checkpoint_every: int = 10
-    audit: bool = True            # include the symbolic proof audit (proofs_checks) in the report
-    certify: bool = True          # rigorous lambda0 interval and contraction certificates (verifier.certify)
-
-    def validate(self) -> None:
-        if not isinstance(self.width, int) or self.width < 1:
-            raise SettingError(f"--width must be an integer >= 1, got {self.width}")
-        if not (isinstance(self.gamma, (int, float)) and 0.0 < self.gamma < 1.0):
-            raise SettingError(f"--gamma must lie in the open interval (0, 1), got {self.gamma}")
-        if self.step_size != "auto":
-            if not isinstance(self.step_size, (int, float)) or not math.isfinite(self.step_size) or self.step_size <= 0:
-                raise SettingError(f"--step-size must be a positive number or 'auto', got {self.step_size}")
-        if not isinstance(self.steps, int) or self.steps < 0:
-            raise SettingError(f"--steps must be an integer >= 0, got {self.steps}")
-        if not 0.0 < self.delta < 1.0:
-            raise SettingError(f"--delta must lie in (0, 1), got {self.delta}")
-        if not 0.0 < self.tol < 1e-2:
-            raise SettingError(f"--tol must lie in (0, 1e-2), got {self.tol}")
-        if self.dtype == "float64" and self.tol < TOL_FLOOR_FLOAT64:
-            raise SettingError(f"--tol {self.tol:g} is below what float64 iterations can reach (a relative residual "
-                               f"of a few units in the last place, {TOL_FLOOR_FLOAT64:.1e}); use --tol 1e-15 or larger")
-        if self.backend not in ("numpy", "torch"):
-            raise SettingError(f"--backend must be 'numpy' or 'torch', got '{self.backend}'")
-        if self.method not in ("gd", "gf"):
-            raise SettingError(f"--method must be 'gd' or 'gf', got '{self.method}'")
-        if self.solver not in ("picard", "anderson"):
-            raise SettingError(f"--solver must be 'picard' or 'anderson', got '{self.solver}'")
-        if not isinstance(self.ntk_every, int) or self.ntk_every < 0:
-            raise SettingError(f"--ntk-every must be an integer >= 0, got {self.ntk_every}")
-        if not isinstance(self.checkpoint_every, int) or self.checkpoint_every < 0:
-            raise SettingError(f"--checkpoint-every must be an integer >= 0, got {self.checkpoint_every}")
-        if self.dtype not in ("float64", "float32"):
-            raise SettingError(f"--dtype must be float64 or float32, got '{self.dtype}'")
-        if self.t_final is not None and not (math.isfinite(self.t_final) and self.t_final > 0):
-            raise SettingError(f"--time must be a positive number, got {self.t_final}")
-        if self.dtype == "float32" and self.tol < 1e-6:
-            raise SettingError(f"--dtype float32 cannot reach --tol {self.tol:g}; use --tol 1e-6 or larger")
-        if self.dtype == "float32" and self.backend != "torch":
-            raise SettingError("--dtype float32 needs --backend torch (the numpy engine is float64)")
-        if not 0 < self.gf_rtol < 1:
-            raise SettingError(f"--gf-rtol must lie in (0, 1), got {self.gf_rtol}")
-        from proofs_checks.hidden_constants import CHOICES, canonical_name
-
-        if self.constants not in CHOICES:
-            raise SettingError(f"--constants must be one of {', '.join(CHOICES)}, got '{self.constants}'")
-        hidden = {}
-        for k, v in self.hidden.items():
-            try:
-                name = canonical_name(k)
-            except ValueError as exc:
-                raise SettingError(str(exc)) from None
-            if isinstance(v, bool) or not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-                raise SettingError(f"hidden constant {k} must be a positive number, got {v}")
-            hidden[name] = float(v)
-        self.hidden = hidden   # one name per constant (aliases such as C_width_L3_3 resolved)
-
-    def command(self) -> str:
-        parts = ["verifier", "run", "--data", self.dataset, "--width", str(self.width), "--gamma", repr(self.gamma),
-                 "--step-size", str(self.step_size), "--steps", str(self.steps), "--seed", str(self.seed),
-                 "--backend", self.backend, "--delta", repr(self.delta), "--tol", repr(self.tol),
-                 "--on-parallel", self.on_parallel, "--method", self.method, "--solver", self.solver,
-                 "--ntk-every", str(self.ntk_every)]
-        if self.constants != "default":
-            parts += ["--constants", self.constants]
-        if self.labels:
-            parts += ["--labels", self.labels]
-        if self.backend == "torch":
-            parts += ["--device", self.device, "--dtype", self.dtype]
-        if self.method == "gf":
-            parts += ["--gf-rtol", repr(self.gf_rtol)] + (["--time", repr(self.t_final)] if self.t_final else [])
-        for k, v in sorted(self.hidden.items()):
-            parts += ["--constant", f"{k}={v!r}"]
-        return " ".join(shlex.quote(p) for p in parts)
+__all__ = ["Setting", "SettingError", "run", "check", "resume", "prepare", "SCHEMA", "default_run_dir", "check_run_dir",
+           "setting_key", "memory_estimate", "check_memory", "TOL_FLOOR_FLOAT64", "RUN_FILES", "setting_from_dict"]
 
 
 @dataclass
@@ -181,14 +52,14 @@ class Prepared:
     warnings: list = field(default_factory=list)
 
 
-def prepare(s: Setting) -> Prepared:
+def prepare(s: Setting, data: Dataset | None = None) -> Prepared:
     """Load data, initialize per A1, evaluate theta(0) and the theory numbers (no training)."""
     s.validate()
     try:
         bk = get_backend(s.backend, device=None if s.backend == "numpy" else s.device, dtype=s.dtype)
     except BackendError as exc:
         raise SettingError(str(exc)) from None
-    ds = load_dataset(s.dataset, on_parallel=s.on_parallel, seed=s.seed, labels=s.labels)
+    ds = data if data is not None else load_dataset(s.dataset, on_parallel=s.on_parallel, seed=s.seed, labels=s.labels)
     check_memory(ds.n, ds.d, s.width, 4 if s.dtype == "float32" else 8)
     p0 = init_params(s.width, ds.d, s.seed)
     nb = get_backend("numpy")
@@ -318,13 +189,14 @@ def _certificates(pr: Prepared, final_A: np.ndarray | None) -> dict:
 
 
 def _judge(pr: Prepared, arr: dict, *, trained: bool, g0_dev=None, probe=None, certs=None,
-           complete: bool = True) -> list[dict]:
+           complete: bool = True, typed: bool = False) -> list:
     """Every statement of the registry judged on this run (claims as JSON-ready dicts)."""
     from proofs_checks.registry import RunContext, judge
 
     ctx = RunContext(pr.theory, arr, trained=trained, a2=pr.data.a2, g0_dev=g0_dev, probe=probe, certificates=certs,
                      complete=complete)
-    return [c.to_dict() for c in judge(ctx)]
+    out = judge(ctx)
+    return out if typed else [c.to_dict() for c in out]
 
 
 def _with_certificates(summary: dict, certs: dict | None) -> None:
@@ -333,6 +205,20 @@ def _with_certificates(summary: dict, certs: dict | None) -> None:
     summary["certificates"] = certs
     lam = certs["lambda0"]
     summary["lambda0"]["certified"] = {k: lam.get(k) for k in ("lower", "upper", "status", "method", "seconds")}
+
+
+def _versions(backend: str) -> dict:
+    """Versions of everything that computed a number in the summary (torch when it was the backend or is
+    installed, python-flint when the certificates could use it)."""
+    import importlib.metadata as md
+
+    out = {"verifier": __version__, "python": platform.python_version(), "numpy": np.__version__}
+    for name in ("scipy", "sympy", "mpmath", "matplotlib", "python-flint", "torch"):
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            out[name] = None
+    return out
 
 
 def _base_summary(pr: Prepared) -> dict:
@@ -350,13 +236,14 @@ def _base_summary(pr: Prepared) -> dict:
         "theory": th.to_dict(),
         "reproduce": pr.setting.command(),
         "warnings": list(pr.warnings),
-        "versions": {"verifier": __version__, "numpy": np.__version__, "python": platform.python_version()},
+        "versions": _versions(pr.setting.backend),
     }
 
 
-def check(s: Setting, *, certify: bool = False) -> dict:
+def check(s: Setting, *, certify: bool = False, data: Dataset | None = None) -> dict:
     """Hypotheses and theory numbers for a setting, without training (`verifier check [--certify]`)."""
-    pr = prepare(s)
+    s.validate()
+    pr = prepare(s, data)
     traj = train_gd(pr.params, pr.data.X, pr.data.y, TrainConfig(s.gamma, pr.step_size, 0, tol=s.tol,
                                                                    solver=s.solver))
     g0_dev = float(np.linalg.norm(gram_finite(pr.data.X, pr.params.W) - pr.G_inf, 2))
@@ -368,65 +255,26 @@ def check(s: Setting, *, certify: bool = False) -> dict:
     return to_json(out)
 
 
-def _setting_from_json(d: dict) -> Setting:
-    fields = set(Setting.__dataclass_fields__)
-    return Setting(**{k: v for k, v in d.items() if k in fields})
-
-
-#: files and folders a run writes; a folder holding anything else is not a run directory
-RUN_FILES = ("setting.json", "summary.json", "report.md", "report.html", "data.npz", "trajectory.npz",
-             "checkpoint.npz", "figures")
-#: paths that are never a place for a run directory
-_SPECIAL_ROOTS = ("/proc", "/sys", "/dev")
-
-
-def setting_key(s: Setting) -> str:
-    """A short hash of everything in the setting (method, backend, dtype, gamma, step size, steps, constants,
-    ...): two runs share a default folder only if they are the same run."""
-    import hashlib
-    import json
-
-    return hashlib.sha256(json.dumps(to_json(asdict(s)), sort_keys=True).encode()).hexdigest()[:8]
-
-
-def default_run_dir(s: Setting) -> Path:
-    """reports/<dataset>-m<width>-s<seed>-<method>-<hash of the setting>."""
-    name = (Path(s.dataset).stem if s.dataset.endswith((".npz", ".csv"))
-            else s.dataset.replace(":", "_").replace(",", "_").replace("=", ""))
-    return Path("reports") / f"{name}-m{s.width}-s{s.seed}-{s.method}-{setting_key(s)}"
-
-
-def check_run_dir(out_dir, s: Setting, *, force: bool = False) -> None:
-    """Refuse (SettingError, before any work) a folder that cannot be written, that is special, or that holds
-    something other than a run of this very setting; `force` replaces such a folder whole."""
-    import json
-    import shutil
-
-    out = Path(out_dir).absolute()
-    if any(str(out) == r or str(out).startswith(r + "/") for r in _SPECIAL_ROOTS):
-        raise SettingError(f"--out {out_dir}: a special system folder cannot hold a run directory")
-    if out.exists() and not out.is_dir():
-        raise SettingError(f"--out {out_dir}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()):
-        same = False
-        if (out / "setting.json").is_file():
-            try:
-                same = json.loads((out / "setting.json").read_text()) == to_json(asdict(s))
-            except (OSError, ValueError):
-                same = False
-        if not same:
-            if not force:
-                what = "another setting's run" if (out / "setting.json").is_file() else "files that are not a run"
-                raise SettingError(f"--out {out_dir}: the folder holds {what}; choose another --out, or --force to "
-                                   "replace it whole")
-            shutil.rmtree(out)
-    parent = out if out.exists() else next(p for p in out.parents if p.exists())
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise SettingError(f"--out {out_dir}: {parent} is not writable")
+@dataclass
+class Outcome:
+    """Everything one pass produced: the summary (JSON-ready), the recorded arrays, the prepared setting and the
+    statements' verdicts as typed records (proofs_checks.verdict.ClaimResult)."""
+    summary: dict
+    trajectory: dict
+    prepared: Prepared
+    claims: list
+    out: Path | None
 
 
 def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: dict | None = None,
         force: bool = False) -> dict:
+    """Train, judge and report into out_dir; returns summary.json's content (see `execute`)."""
+    return execute(s, out_dir, on_step=on_step, on_prepared=on_prepared, resume_state=resume_state,
+                   force=force).summary
+
+
+def execute(s: Setting, out_dir=None, *, data: Dataset | None = None, on_step=None, on_prepared=None,
+            resume_state: dict | None = None, force: bool = False) -> Outcome:
     """Train, judge and report; writes summary.json, report.md, report.html, data.npz, trajectory.npz.
 
     The trajectory and a checkpoint are written every `checkpoint_every` records, so an interrupted or
@@ -435,10 +283,10 @@ def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: di
     from .report import write_report
 
     s.validate()
-    if resume_state is None:
+    if resume_state is None and out_dir is not None:
         check_run_dir(out_dir, s, force=force)
-    pr = prepare(s)
-    out = Path(out_dir)
+    pr = prepare(s, data)
+    out = None if out_dir is None else Path(out_dir)
     if resume_state is not None:
         with np.load(out / "data.npz") as f:
             if not (np.array_equal(f["X"], pr.data.X) and np.array_equal(f["y"], pr.data.y)):
@@ -448,16 +296,18 @@ def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: di
                 raise SettingError(f"{out}: the initial parameters differ from the setting's seed; cannot resume")
     if on_prepared is not None:
         on_prepared(pr)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "setting.json", dumps(asdict(s)))
-    if resume_state is None:
-        atomic_savez(out / "data.npz", X=pr.data.X, y=pr.data.y)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write(out / "setting.json", dumps(asdict(s)))
+        if resume_state is None:
+            atomic_savez(out / "data.npz", X=pr.data.X, y=pr.data.y)
     cfg = TrainConfig(s.gamma, pr.step_size, s.steps, tol=s.tol, solver=s.solver, ntk_every=s.ntk_every,
                       t_final=pr.theory.t_final, rtol=s.gf_rtol, checkpoint_every=s.checkpoint_every)
     trainer = train_gf if s.method == "gf" else train_gd
     t0 = time.perf_counter()
     traj = trainer(pr.params, pr.data.X, pr.data.y, cfg, bk=pr.backend, on_step=on_step,
-                   on_checkpoint=lambda st, tr: save_checkpoint(out, st, tr), resume=resume_state)
+                   on_checkpoint=None if out is None else (lambda st, tr: save_checkpoint(out, st, tr)),
+                   resume=resume_state)
     wall = time.perf_counter() - t0
     arr = traj.arrays()
     g0_dev = float(np.linalg.norm(gram_finite(pr.data.X, pr.params.W) - pr.G_inf, 2))
@@ -465,8 +315,9 @@ def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: di
     certs = _certificates(pr, traj.final.A if traj.final is not None else None) if s.certify else None
     status = "completed" if traj.stopped_reason is None else ("interrupted" if traj.interrupted else "stopped early")
     summary = _base_summary(pr)
-    summary["claims"] = _judge(pr, arr, trained=True, g0_dev=g0_dev, probe=probe, certs=certs,
-                               complete=status == "completed")
+    claims = _judge(pr, arr, trained=True, g0_dev=g0_dev, probe=probe, certs=certs,
+                    complete=status == "completed", typed=True)
+    summary["claims"] = [c.to_dict() for c in claims]
     n_rec = len(traj)
     summary["run"] = {"status": status, "stopped_reason": traj.stopped_reason, "stopped_step": traj.stopped_step,
                       "interrupted": traj.interrupted, "resumed": resume_state is not None,
@@ -493,9 +344,10 @@ def run(s: Setting, out_dir, *, on_step=None, on_prepared=None, resume_state: di
     summary.update(_extras(pr, audit=s.audit))
     _with_certificates(summary, certs)
     summary = to_json(summary)
-    atomic_write(out / "summary.json", dumps(summary))
-    write_report(out)
-    return summary
+    if out is not None:
+        atomic_write(out / "summary.json", dumps(summary))
+        write_report(out)
+    return Outcome(summary, arr, pr, claims, out)
 
 
 def resume(out_dir, *, steps: int | None = None, on_step=None, on_prepared=None) -> dict:
@@ -506,14 +358,14 @@ def resume(out_dir, *, steps: int | None = None, on_step=None, on_prepared=None)
             raise SettingError(f"{out_dir}: cannot resume, missing {f}")
     import json
 
-    s = _setting_from_json(json.loads((out / "setting.json").read_text()))
+    s = setting_from_dict(json.loads((out / "setting.json").read_text()))
     state = load_checkpoint(out)
     steps_rec = state.get("records", {}).get("step") or []
     recorded = int(max(steps_rec)) if len(steps_rec) else 0
     if steps is not None:
         if steps < recorded:
-            raise SettingError(f"--steps {steps} is fewer than the {recorded} step(s) already recorded in {out_dir}: "
-                               "--steps is the total number of steps; a run is never truncated")
+            raise SettingError(f"steps {steps} is fewer than the {recorded} step(s) already recorded in {out_dir}: "
+                               "steps is the total number of steps; a run is never truncated", param="steps")
         s.steps = steps
     if state["kind"] != s.method:
         raise SettingError(f"{out_dir}: checkpoint is for method {state['kind']}, setting says {s.method}")
