@@ -1,25 +1,40 @@
 """Formal bound verification toolkit for Gao et al. (ICLR 2022), deep ReLU implicit networks.
 
-The public surface is exactly ``__all__``; everything else is internal and may change.
+The public surface is exactly ``__all__``; everything else is internal and may change. Names are imported
+on first use (PEP 562), so ``import verifier`` and ``verifier --help`` stay fast.
 """
+from __future__ import annotations
+
+import importlib
+
 __version__ = "0.1.0"
 
-from .certify import Certificate, certify_contraction, certify_lambda0
-from .data import DataError, Dataset, check_a2, load_dataset
-from .engine import Params, SolveError, TrainConfig, Trajectory, evaluate, init_params, solve_adjoint, solve_forward, train_gd
-from .engine.ntk import ntk_terms
-from .api import CheckResult, ClaimSummary, RunResult, check, run
-from .setting import Setting, SettingError
-from .theory.kernel import arccos_kernel, gram_inf, gram_monte_carlo, lambda0
-from .theory.randmat import c_empirical, c_of_delta
+#: public name -> the module that defines it
+_EXPORTS = {
+    "DataError": ".errors", "SettingError": ".errors",
+    "Dataset": ".data", "check_a2": ".data", "load_dataset": ".data",
+    "Params": ".engine", "SolveError": ".engine", "TrainConfig": ".engine", "Trajectory": ".engine",
+    "evaluate": ".engine", "init_params": ".engine", "solve_adjoint": ".engine", "solve_forward": ".engine",
+    "train_gd": ".engine", "ntk_terms": ".engine.ntk",
+    "Setting": ".setting",
+    "check": ".api", "run": ".api", "RunResult": ".api", "CheckResult": ".api", "ClaimSummary": ".api",
+    "arccos_kernel": ".theory.kernel", "gram_inf": ".theory.kernel", "gram_monte_carlo": ".theory.kernel",
+    "lambda0": ".theory.kernel",
+    "c_empirical": ".theory.randmat", "c_of_delta": ".theory.randmat",
+    "Certificate": ".certify", "certify_contraction": ".certify", "certify_lambda0": ".certify",
+}
 
-__all__ = [
-    "__version__",
-    "DataError", "Dataset", "check_a2", "load_dataset",
-    "Params", "SolveError", "TrainConfig", "Trajectory", "evaluate", "init_params", "solve_adjoint",
-    "solve_forward", "train_gd", "ntk_terms",
-    "Setting", "SettingError", "check", "run", "RunResult", "CheckResult", "ClaimSummary",
-    "arccos_kernel", "gram_inf", "gram_monte_carlo", "lambda0",
-    "c_empirical", "c_of_delta",
-    "Certificate", "certify_contraction", "certify_lambda0",
-]
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    mod = _EXPORTS.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'verifier' has no attribute '{name}'")
+    value = getattr(importlib.import_module(mod, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -13,10 +13,8 @@ from pathlib import Path
 
 import click
 
-from .certify import CertifyInputError
 from .console import print_check, print_run_summary
-from .data import DataError
-from .pipeline import Setting, SettingError, default_run_dir
+from .errors import CertifyInputError, DataError, SettingError
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -70,6 +68,8 @@ def _load_config(path):
         raise SettingError(f"--config {path}: cannot parse ({type(exc).__name__}: {exc})") from None
     if not isinstance(cfg, dict):
         raise SettingError(f"--config {path}: expected a table/object of options")
+    from .setting import Setting
+
     known = set(Setting.__dataclass_fields__) | {"data", "step_size"}
     unknown = sorted(set(cfg) - known)
     if unknown:
@@ -128,7 +128,9 @@ def _setting_options(f):
     return f
 
 
-def _make_setting(config, **flags) -> Setting:
+def _make_setting(config, **flags):
+    from .setting import Setting
+
     cfg = _load_config(config)
     hidden = dict(cfg.pop("hidden", {}) or {})
     hidden.update(flags.pop("hidden") or {})
@@ -229,6 +231,8 @@ def run(config, out, force, resume_dir, quiet, no_audit, no_certify, **flags):
             s.audit = not no_audit
             s.certify = not no_certify
             if out is None:
+                from .setting import default_run_dir
+
                 out = str(default_run_dir(s))
             summary = run_pipeline(s, out, on_prepared=started, on_step=stepped, force=force)
     finally:

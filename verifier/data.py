@@ -24,8 +24,7 @@ PARALLEL_TOL = 1e-6
 PERTURB_SCALE = 1e-3
 
 
-class DataError(ValueError):
-    """A user-facing problem with the data; its message is one line."""
+from .errors import DataError  # noqa: E402  (defined where the CLI can catch it without numpy)
 
 
 @dataclass

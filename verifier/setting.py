@@ -13,27 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import SettingError
 from .summary import to_json
 
 __all__ = ["Setting", "SettingError", "setting_from_dict", "setting_key", "default_run_dir", "check_run_dir",
            "memory_estimate", "check_memory", "TOL_FLOOR_FLOAT64", "RUN_FILES"]
-
-
-class SettingError(ValueError):
-    """An invalid parameter value: a one-line message that names the parameter (exit code 2 at the CLI, which
-    shows the parameter as its flag)."""
-
-    def __init__(self, message: str, *, param: str | None = None):
-        super().__init__(message)
-        self.param = param
-
-    def for_cli(self) -> str:
-        """The message with its leading parameter name written as the command-line flag (width -> --width)."""
-        msg = str(self)
-        flag = {"t_final": "time", "hidden": "constant"}.get(self.param, self.param)
-        if self.param and msg.startswith(self.param):
-            return "--" + flag.replace("_", "-") + msg[len(self.param):]
-        return msg
 
 
 #: 4 units in the last place of float64: no fixed-point iteration certifies a smaller relative residual

@@ -21,8 +21,7 @@ __all__ = ["CertifyInputError", "exact_float64_array", "exact_float64", "real_nu
 _EXACT_BELOW = 2.0**53  # every integer of magnitude <= 2^53 is a binary64 number
 
 
-class CertifyInputError(ValueError):
-    """An argument the certificate's proof does not cover (refused, never rounded or truncated)."""
+from ..errors import CertifyInputError  # noqa: E402  (defined where the CLI can catch it cheaply)
 
 
 def _kind_name(x) -> str:
