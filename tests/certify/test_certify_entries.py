@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certify_refs import gram_inf_mp
+from tests.certify.certify_refs import gram_inf_mp
 from verifier.certify import certify_gram_entries
-from verifier.certify._exact_matmul import accurate_matmul
 from verifier.certify._dd_interval import DDI, _atan_table
+from verifier.certify._exact_matmul import accurate_matmul
 from verifier.certify._rounding import two_prod, two_sum
 from verifier.certify.entries import flint_available
 

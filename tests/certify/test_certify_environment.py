@@ -10,7 +10,7 @@ import mpmath
 import numpy as np
 import pytest
 
-import fpenv
+import tests.certify.fpenv as fpenv
 from verifier.certify import certify_contraction, certify_gram_entries, certify_lambda0, certify_pd
 
 ROUNDINGS = ["upward", "downward", "towardzero"]

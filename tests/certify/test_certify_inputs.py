@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import verifier.certify as certify
-from certify_refs import gram_inf_mp, lambda_min_mp
+from tests.certify.certify_refs import gram_inf_mp, lambda_min_mp
 from verifier.certify import certify_contraction, certify_gram_entries, certify_lambda0, certify_pd
 
 ENTRY_X = [certify_lambda0, certify_gram_entries]

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certify_refs import gram_inf_mp, lambda_min_mp
+from tests.certify.certify_refs import gram_inf_mp, lambda_min_mp
 from verifier.certify import certify_lambda0
 from verifier.certify.entries import flint_available
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certify_refs import exact_is_pd, exact_sym, lambda_min_mp
+from tests.certify.certify_refs import exact_is_pd, exact_sym, lambda_min_mp
 from verifier.certify import certify_pd
 from verifier.certify.pd import rump_pd
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import verifier.certify.contraction as contraction_mod
 import verifier.certify.lambda0 as lambda0_mod
-from certify_refs import gram_inf_mp, lambda_min_mp
+from tests.certify.certify_refs import gram_inf_mp, lambda_min_mp
 from verifier.certify import Certificate, certify_contraction, certify_gram_entries, certify_lambda0
 from verifier.certify.entries import flint_available
 
