@@ -562,8 +562,8 @@ def main(argv=None):
         f"(intra-op threads {torch.get_num_threads()}; numpy BLAS threads {blas_threads})"
         f"  load average at start {os.getloadavg()[0]:.2f}")
     out("  data: random unit rows, y = sign(random teacher); A1 init (seed 0); alpha = 1/lambda_max(H(0))")
-    out(f"  timing: median over repeats after warm-up; methods and matmul probes interleaved round by round;"
-        f" spread = max/min")
+    out("  timing: median over repeats after warm-up; methods and matmul probes interleaved round by round;"
+        " spread = max/min")
     cache: dict = {}
     verdicts = []
 
