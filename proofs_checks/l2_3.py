@@ -121,8 +121,8 @@ def check(ctx) -> list:
     and no pre-activation at the ReLU kink (D_i, E_i well defined: an assumption the proofs make silently);
     conclusion: sigma_min(U_i) >= 1 - (gamma/sqrt m)||A|| >= 1/2 at every record."""
     traj, rtol = ctx.traj, ctx.rtol
-    hyps = [_hyp("(gamma/sqrt(m))||A(k)|| < 1 at every recorded k (U_i invertible)", _largest(traj, "contraction"),
-                 "<", 1.0, rtol=0.0)]
+    hyps = [_hyp("(gamma/sqrt(m))||A(k)|| <= gamma0 = 1/2 at every recorded k (||A|| <= c sqrt(m) with "
+                 "gamma = gamma0/c, as printed)", _largest(traj, "contraction"), "<=", 0.5, rtol=rtol)]
     for key, what in zip(KINK_KEYS, ("equilibrium z", "features phi")):
         if key in traj and len(traj[key]):
             hyps.append(_hyp(f"no pre-activation of the {what} within the solve tolerance of the ReLU kink "
@@ -134,7 +134,14 @@ def check(ctx) -> list:
     concl = None
     if ctx.trained:
         lower = 1.0 - traj["contraction"]  # sigma_min(I - gt D A) >= 1 - gt ||D A|| >= 1 - gt ||A||
-        concl = _merge([_series("sigma_min(I - (gamma/sqrt m) D_i A) >= 1 - (gamma/sqrt m)||A(k)|| >= 1 - gamma0 = 1/2",
-                                lower, 0.5, traj["step"], ">=", rtol=rtol, min_points=2)])
+        parts = [_series("sigma_min(I - (gamma/sqrt m) D_i A) >= 1 - (gamma/sqrt m)||A(k)|| >= 1 - gamma0 = 1/2",
+                         lower, 0.5, traj["step"], ">=", rtol=rtol, min_points=2)]
+        if "adj_residual" in traj and "fwd_residual" in traj:
+            # the observable side of invertibility: every adjoint system U_i^T b = u was solved to the tolerance
+            res = np.asarray(traj["adj_residual"], dtype=float)
+            solved = np.isfinite(res)        # records without a gradient (the last one) solve no adjoint
+            parts.append(_series("adjoint solves U_i^T b_i = u converged at every recorded k (relative residual <= tol)",
+                                 res[solved], ctx.tol, traj["step"][solved], rtol=0.0, min_points=1))
+        concl = _merge(parts)
     return [_claim(ID, STATEMENT.title, hyps, concl, {"gamma0": 0.5}, {}, reference=STATEMENT.reference,
                    trajectory=True)]

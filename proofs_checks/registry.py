@@ -57,6 +57,7 @@ class RunContext:
     certificates: dict | None = None
     c_source: str = "empirical: max(||A(0)||, ||W(0)||)/sqrt(m)"
     complete: bool = True          # False when the run stopped early or was interrupted
+    tol: float = 1e-13             # the solves' relative-residual tolerance
 
     @property
     def rtol(self) -> float:

@@ -194,7 +194,7 @@ def _judge(pr: Prepared, arr: dict, *, trained: bool, g0_dev=None, probe=None, c
     from proofs_checks.registry import RunContext, judge
 
     ctx = RunContext(pr.theory, arr, trained=trained, a2=pr.data.a2, g0_dev=g0_dev, probe=probe, certificates=certs,
-                     complete=complete)
+                     complete=complete, tol=pr.setting.tol)
     out = judge(ctx)
     return out if typed else [c.to_dict() for c in out]
 
