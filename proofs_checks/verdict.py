@@ -31,12 +31,25 @@ REL_TOL = 1e-12
 
 
 class Verdict(str, enum.Enum):
+    """The fixed verdict strings of summary.json (snake_case); `label` is the phrase reports print."""
     COUNTEREXAMPLE = "counterexample"
-    FAILED_IN_DRAW = "failed in this draw (probabilistic statement)"
+    FAILED_IN_DRAW = "failed_in_this_draw"
     CONFIRMED = "confirmed"
-    HOLDS_BEYOND = "holds beyond hypotheses"
-    VIOLATED_NOT_MET = "violated, hypotheses not met"
+    HOLDS_BEYOND = "holds_beyond_hypotheses"
+    VIOLATED_NOT_MET = "violated_hypotheses_not_met"
     UNDECIDED = "undecided"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {Verdict.COUNTEREXAMPLE: "counterexample",
+           Verdict.FAILED_IN_DRAW: "failed in this draw (probabilistic statement)",
+           Verdict.CONFIRMED: "confirmed", Verdict.HOLDS_BEYOND: "holds beyond hypotheses",
+           Verdict.VIOLATED_NOT_MET: "violated, hypotheses not met", Verdict.UNDECIDED: "undecided"}
+#: hypotheses_met in summary.json: true / false / null (undecided)
+MET_JSON = {"met": True, "not met": False, "undecided": None}
 
 
 def _isnan(x) -> bool:
@@ -170,7 +183,8 @@ class ClaimResult:
 
     def to_dict(self) -> dict:
         out = {"id": self.id, "title": self.title, "reference": self.reference, "hypotheses": self.hypotheses,
-               "hypotheses_met": self.hypotheses_met, "verdict": self.verdict.value,
+               "hypotheses_met": MET_JSON[self.hypotheses_met], "verdict": self.verdict.value,
+               "verdict_label": self.verdict.label,
                "constants_used": self.constants_used, "gap": self.gap, "certified_inputs": list(self.certified_inputs)}
         if self.conclusion is not None:
             out["conclusion"] = self.conclusion

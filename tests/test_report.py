@@ -21,7 +21,7 @@ def run_dir(tmp_path_factory):
 
 def test_summary_contract(run_dir):
     s = json.loads((run_dir / "summary.json").read_text())
-    assert s["schema"] == "verifier.summary/1"
+    assert s["schema"] == "verifier.summary/2"
     for key in ("dataset", "n", "d", "width", "gamma", "step_size", "steps", "seed", "backend"):
         assert key in s["setting"]
     assert isinstance(s["lambda0"]["value"], float) and "certified" in s["lambda0"]

@@ -23,9 +23,9 @@ def test_divergence_stops_early_with_its_own_exit_code_and_no_holds(tmp_path):
     assert s["run"]["status"] == "stopped early" and s["run"]["stopped_reason"]
     for c in s["claims"]:
         if c["id"].startswith(("L3.6", "T3.2", "L2.2")):
-            assert c["verdict"] in ("undecided", "counterexample", "violated, hypotheses not met",
-                                    "failed in this draw (probabilistic statement)"), (c["id"], c["verdict"])
-            assert c["verdict"] not in ("confirmed", "holds beyond hypotheses")
+            assert c["verdict"] in ("undecided", "counterexample", "violated_hypotheses_not_met",
+                                    "failed_in_this_draw"), (c["id"], c["verdict"])
+            assert c["verdict"] not in ("confirmed", "holds_beyond_hypotheses")
 
 
 def test_zero_steps_give_no_verdict_on_trajectory_conclusions(tmp_path):

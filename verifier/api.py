@@ -43,7 +43,7 @@ class ClaimSummary:
     def from_record(cls, rec: dict) -> ClaimSummary:
         from proofs_checks.verdict import Verdict
 
-        met = {"met": True, "not met": False}.get(rec["hypotheses_met"])
+        met = rec["hypotheses_met"]
         concl = rec.get("conclusion")
         return cls(rec["id"], Verdict(rec["verdict"]), met, None if concl is None else concl["holds"],
                    dict(rec.get("gap", {})), rec)

@@ -27,10 +27,11 @@ def print_run_summary(summary: dict, out) -> None:
         t.add_column(col)
     for c in summary["claims"]:
         h = c["conclusion"]["holds"]
-        color = {"counterexample": "red", "confirmed": "green", "holds beyond hypotheses": "green"}.get(c["verdict"],
+        color = {"counterexample": "red", "confirmed": "green", "holds_beyond_hypotheses": "green"}.get(c["verdict"],
                                                                                                         "yellow")
-        t.add_row(c["id"], c["hypotheses_met"], {True: "holds", False: "violated", None: "undecided"}[h],
-                  f"[{color}]{c['verdict']}[/]")
+        t.add_row(c["id"], {True: "met", False: "not met", None: "undecided"}[c["hypotheses_met"]],
+                  {True: "holds", False: "violated", None: "undecided"}[h],
+                  f"[{color}]{c.get('verdict_label', c['verdict'])}[/]")
     con.print(t)
     for line in headline(summary)[:1]:
         con.print(line)

@@ -250,6 +250,7 @@ def check(s: Setting, *, certify: bool = False, data: Dataset | None = None) -> 
     certs = _certificates(pr, None) if certify else None
     out = _base_summary(pr)
     out["claims"] = _judge(pr, traj.arrays(), trained=False, g0_dev=g0_dev, certs=certs)
+    out["has_counterexample"] = any(c["verdict"] == "counterexample" for c in out["claims"])
     out.update(_extras(pr, audit=False))
     _with_certificates(out, certs)
     return to_json(out)
@@ -318,6 +319,7 @@ def execute(s: Setting, out_dir=None, *, data: Dataset | None = None, on_step=No
     claims = _judge(pr, arr, trained=True, g0_dev=g0_dev, probe=probe, certs=certs,
                     complete=status == "completed", typed=True)
     summary["claims"] = [c.to_dict() for c in claims]
+    summary["has_counterexample"] = any(c["verdict"] == "counterexample" for c in summary["claims"])
     n_rec = len(traj)
     summary["run"] = {"status": status, "stopped_reason": traj.stopped_reason, "stopped_step": traj.stopped_step,
                       "interrupted": traj.interrupted, "resumed": resume_state is not None,

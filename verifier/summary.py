@@ -18,7 +18,7 @@ import numpy as np
 
 __all__ = ["SCHEMA", "to_json", "dumps", "json_float"]
 
-SCHEMA = "verifier.summary/1"
+SCHEMA = "verifier.summary/2"
 
 
 def json_float(x) -> float | str:

@@ -10,4 +10,4 @@ def test_norms_below_c_delta_hold_and_above_fail_in_this_draw_only():
     th, traj = crafted_run(A_norm_scaled=np.full(6, 2.5))       # above c_delta_A = 2.1
     c = judged(th, traj)["L2.1"]
     assert c["conclusion"]["holds"] is False
-    assert c["verdict"] == "failed in this draw (probabilistic statement)"
+    assert c["verdict"] == "failed_in_this_draw"

@@ -18,5 +18,5 @@ def test_a2_violated_and_nonpositive_lambda0():
     a2 = {"holds": False, "min_angle": 0.0, "parallel_tol": 1e-6}
     th0 = dataclasses.replace(th, inputs=dataclasses.replace(th.inputs, lambda0=0.0))
     c = judged(th0, traj, a2=a2)["L3.2"]
-    assert c["hypotheses_met"] == "not met" and c["conclusion"]["holds"] is False
-    assert c["verdict"] == "violated, hypotheses not met"
+    assert c["hypotheses_met"] is False and c["conclusion"]["holds"] is False
+    assert c["verdict"] == "violated_hypotheses_not_met"

@@ -104,8 +104,8 @@ def test_headline_says_first_that_the_run_stopped(summary):
 
 
 @pytest.mark.parametrize("verdict,cls", [("counterexample", "no"), ("COUNTEREXAMPLE", "no"), ("confirmed", "yes"),
-                                         ("holds beyond hypotheses", "yes"), ("holds_beyond_hypotheses", "yes"),
-                                         ("violated, hypotheses not met", "warn"), ("undecided", "und"),
-                                         ("failed in this draw (probabilistic statement)", "warn")])
+                                         ("holds_beyond_hypotheses", "yes"), ("holds_beyond_hypotheses", "yes"),
+                                         ("violated_hypotheses_not_met", "warn"), ("undecided", "und"),
+                                         ("failed_in_this_draw", "warn")])
 def test_verdict_classes_accept_phrases_and_enum_names(verdict, cls):
     assert verdict_class(verdict) == cls

@@ -78,7 +78,7 @@ def headline(summary: dict) -> list[str]:
         lines.append("No counterexample: no statement has its hypotheses met and its conclusion violated.")
     tally = {}
     for c in claims:
-        tally.setdefault(str(c["verdict"]), []).append(c["id"])
+        tally.setdefault(str(c.get("verdict_label") or c["verdict"]), []).append(c["id"])
     for v, ids in tally.items():
         if not _is_counterexample(v) and not _is_failed_draw(v):
             lines.append(f"{v}: {', '.join(ids)}.")

@@ -265,10 +265,10 @@ def _hyp_summary(claim: dict) -> str:
 
 def _verdicts(group: list[dict]) -> tuple[tuple[str, str], ...]:
     if len(group) == 1:
-        return (("", str(group[0]["verdict"])),)
+        return (("", str(group[0].get("verdict_label") or group[0]["verdict"])),)
     by: dict[str, list[int]] = {}
     for i, c in enumerate(group):
-        by.setdefault(str(c["verdict"]), []).append(i)
+        by.setdefault(str(c.get("verdict_label") or c["verdict"]), []).append(i)
     return tuple((_ranges([_suffix(c["id"]) for c in group], idx), v) for v, idx in by.items())
 
 
@@ -339,7 +339,7 @@ def statement_groups(summary: dict, traj: dict | None = None, env: dict | None =
             parts = (c.get("conclusion") or {}).get("parts") or []
             label = _suffix(c["id"]) if len(group) > 1 else c["id"]
             if not parts:
-                rows.append(ConclusionRow(c["id"], label, str(c["verdict"]), True, 1,
+                rows.append(ConclusionRow(c["id"], label, str(c.get("verdict_label") or c["verdict"]), True, 1,
                                           c.get("evidence") or "not checked on this run", None, None, "", None, None,
                                           False))
             for i, p in enumerate(parts):
@@ -349,7 +349,7 @@ def statement_groups(summary: dict, traj: dict | None = None, env: dict | None =
                 if p.get("detail") and p.get("holds") is None:
                     desc += f" ({p['detail']})"
                 rows.append(ConclusionRow(
-                    c["id"], label, str(c["verdict"]), i == 0, len(parts), desc, p.get("holds"),
+                    c["id"], label, str(c.get("verdict_label") or c["verdict"]), i == 0, len(parts), desc, p.get("holds"),
                     src.get("worst_relative_slack"), src.get("worst_step", ""), src.get("observed_at_worst"),
                     src.get("bound_at_worst"), src is adj, p.get("first_violation_step")))
         first = group[0]
