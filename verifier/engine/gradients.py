@@ -6,10 +6,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .backend import backend_of
-from .model import Params, features
+from .model import Params, features, features_with_preactivation
 from .solvers import SolveStats, solve_adjoint, solve_forward
 
-__all__ = ["Evaluation", "evaluate", "predict"]
+__all__ = ["Evaluation", "evaluate", "predict", "preactivation_margins", "PHI_KINK_ULPS"]
+
+#: Half-width, in units of eps * ||x_i|| ||w_r||, of the band around 0 in which the sign of the feature
+#: pre-activation <w_r, x_i> is taken as unresolved (a few ulps of the entry's Cauchy-Schwarz scale).
+PHI_KINK_ULPS = 4
 
 
 @dataclass
@@ -26,6 +30,8 @@ class Evaluation:
     grads: Params | None
     forward: SolveStats
     adjoint: SolveStats | None
+    Z_pre: object = None     # n x m, gt Z' A^T + Phi, the solver's last pre-activation: Z = sigma(Z_pre), D = sigma'(.)
+    Phi_pre: object = None   # n x m, X W^T: the features' pre-activation; E = sigma'(Phi_pre)
 
 
 def predict(p: Params, X, gamma: float, Z0=None, *, bk=None, **solve_kw):
@@ -49,16 +55,18 @@ def evaluate(p: Params, X, y, gamma: float, *, Z0=None, B0=None, with_grads: boo
     m = p.m
     sq = float(np.sqrt(m))
     gt = gamma / sq
-    Phi, E = features(X, p.W, bk)
+    Phi, E, Phi_pre = features_with_preactivation(X, p.W, bk)
     Z, fst = solve_forward(p.A, Phi, gt, Z0, bk=bk, **solve_kw)
     with bk.quiet():
         # D = sigma'(gt A z* + phi), from the last iteration's pre-activation (within tol of the one at Z)
-        D = bk.step(fst.pre) if fst.pre is not None else bk.step(gt * (Z @ p.A.T) + Phi)
+        Z_pre = fst.pre if fst.pre is not None else gt * (Z @ p.A.T) + Phi
+        D = bk.step(Z_pre)
         yhat = Z @ p.u + Phi @ p.v
         r = yhat - y
-        loss = 0.5 * bk.norm(r) ** 2
+        nr = bk.norm(r)
+        loss = 0.5 * nr * nr     # a float product overflows to inf; float ** 2 would raise OverflowError
     if not with_grads:
-        return Evaluation(yhat, r, loss, Phi, Z, None, D, E, None, fst, None)
+        return Evaluation(yhat, r, loss, Phi, Z, None, D, E, None, fst, None, Z_pre, Phi_pre)
     B, ast = solve_adjoint(p.A, D, p.u, gt, B0, bk=bk, **solve_kw)
     with bk.quiet():
         DB = D * B
@@ -67,4 +75,32 @@ def evaluate(p: Params, X, y, gamma: float, *, Z0=None, B0=None, with_grads: boo
         gW = ((rc * E * (DB + p.v)).T @ X) / sq
         gu = Z.T @ r
         gv = Phi.T @ r
-    return Evaluation(yhat, r, loss, Phi, Z, B, D, E, Params(gA, gW, gu, gv), fst, ast)
+    return Evaluation(yhat, r, loss, Phi, Z, B, D, E, Params(gA, gW, gu, gv), fst, ast, Z_pre, Phi_pre)
+
+
+def preactivation_margins(ev: Evaluation, X, W, tol: float, *, bk=None) -> dict:
+    """How close the pre-activations behind D_i and E_i (L2.3) sit to the ReLU kink at 0.
+
+    L2.3 and the gradient chains of A.3/A.7 differentiate sigma at gt A z_i + phi_i and at W x_i; that
+    needs every such entry away from 0. Returns (all O(n m) elementwise):
+      preact_min_abs_z     min_{i,r} |(gt A z_i + phi_i)_r|, on the pre-activation the solver formed (ev.Z_pre)
+      preact_near_zero_z   #{(i,r): |(gt A z_i + phi_i)_r| <= tol ||Z||_F}: ||Z||_F is the denominator of
+                           the solve's relative residual, so tol ||Z||_F is the band the stopping rule
+                           leaves undecided (the sign of such an entry may differ at the exact z*)
+      preact_min_abs_phi   min_{i,r} |<w_r, x_i>| / sqrt(m), phi's pre-activation in phi's units (eq. 2)
+      preact_near_zero_phi #{(i,r): |<w_r, x_i>| <= PHI_KINK_ULPS eps ||w_r|| ||x_i||}: a few ulps of the
+                           entry's Cauchy-Schwarz scale (eps of the backend's dtype)
+    An exact zero is always counted.
+    """
+    bk = bk or backend_of(ev.Z)
+    m = ev.Z.shape[1]
+    with bk.quiet():
+        az = abs(ev.Z_pre)
+        ap = abs(ev.Phi_pre)
+        thr_z = tol * bk.norm(ev.Z)
+        eps = float(np.finfo(bk.dtype_name).eps)
+        thr_phi = (PHI_KINK_ULPS * eps) * (bk.row_norms(X)[:, None] * bk.row_norms(W)[None, :])
+        return {"preact_min_abs_z": float(az.min()),
+                "preact_near_zero_z": int((az <= thr_z).sum()),
+                "preact_min_abs_phi": float(ap.min()) / float(np.sqrt(m)),
+                "preact_near_zero_phi": int((ap <= thr_phi).sum())}

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..numerics import relu
 
-__all__ = ["Params", "init_params", "features"]
+__all__ = ["Params", "init_params", "features", "features_with_preactivation"]
 
 
 @dataclass
@@ -47,10 +47,19 @@ def init_params(m: int, d: int, seed: int) -> Params:
     return Params(A, W, u, v)
 
 
+def features_with_preactivation(X, W, bk=None):
+    """(Phi, E, P) with P = X W^T, the features' pre-activation: Phi = sigma(P)/sqrt(m) (eq. 2), E = sigma'(P).
+
+    sigma is positively homogeneous, so P/sqrt(m) is the pre-activation in phi's own units and has
+    P's signs; E_i = diag(E[i]) is the matrix of L2.3 (sigma'(0) = 0).
+    """
+    pre = X @ W.T
+    if bk is None:
+        return relu(pre) / np.sqrt(W.shape[0]), (pre > 0).astype(pre.dtype), pre
+    return bk.relu(pre) / float(np.sqrt(W.shape[0])), bk.step(pre), pre
+
+
 def features(X, W, bk=None):
     """Phi = sigma(X W^T)/sqrt(m) (eq. 2, rows = samples) and E = sigma'(X W^T) as 0/1."""
-    if bk is None:
-        pre = X @ W.T
-        return relu(pre) / np.sqrt(W.shape[0]), (pre > 0).astype(pre.dtype)
-    pre = X @ W.T
-    return bk.relu(pre) / float(np.sqrt(W.shape[0])), bk.step(pre)
+    Phi, E, _ = features_with_preactivation(X, W, bk)
+    return Phi, E

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .backend import get_backend
-from .gradients import evaluate
+from .gradients import PHI_KINK_ULPS, evaluate, preactivation_margins
 from .model import Params
 from .ntk import ntk_terms
 from .solvers import DEFAULT_MAX_ITER, DEFAULT_TOL, SolveError
@@ -45,6 +45,11 @@ TRAJECTORY_KEYS = {
     "adj_residual": "final relative residual of the adjoint solve",
     "fwd_rate": "observed contraction of the equilibrium solve (ratio of successive residuals)",
     "adj_rate": "observed contraction of the adjoint solve",
+    "preact_min_abs_z": "min_{i,r} |(gt A z_i + phi_i)_r| on the solver's last pre-activation (D_i of L2.3 needs > 0)",
+    "preact_near_zero_z": "#{(i,r): |(gt A z_i + phi_i)_r| <= tol ||Z||_F} (tol ||Z||_F: the solve's residual band)",
+    "preact_min_abs_phi": "min_{i,r} |<w_r, x_i>| / sqrt(m), the features' pre-activation (E_i of L2.3 needs > 0)",
+    "preact_near_zero_phi": f"#{{(i,r): |<w_r, x_i>| <= {PHI_KINK_ULPS} eps ||w_r|| ||x_i||}} "
+                            "(a few ulps of the entry scale)",
     "seconds": "wall-clock seconds of training so far (summed over resumed segments)",
 }
 #: NTK of L3.1 every `ntk_every` records (arrays of their own length).
@@ -56,7 +61,7 @@ NTK_KEYS = {
     "ntk_lambda_min_W_term": "lambda_min(Q o XX^T)  (Jacobian block of W)",
     "ntk_lambda_min_uv_term": "lambda_min(ZZ^T + Phi Phi^T)  (Jacobian blocks of u and v)",
 }
-_INT_KEYS = ("step", "fwd_iters", "adj_iters", "ntk_step")
+_INT_KEYS = ("step", "fwd_iters", "adj_iters", "ntk_step", "preact_near_zero_z", "preact_near_zero_phi")
 
 
 def op_norm(M, v0=None):
@@ -114,8 +119,8 @@ class _NormCache:
 
 
 class _Recorder:
-    def __init__(self, traj, bk, p0, gamma, X, ntk_every, norm_vecs=None, seconds0=0.0):
-        self.traj, self.bk, self.gamma, self.X = traj, bk, gamma, X
+    def __init__(self, traj, bk, p0, gamma, X, ntk_every, tol, norm_vecs=None, seconds0=0.0):
+        self.traj, self.bk, self.gamma, self.X, self.tol = traj, bk, gamma, X, tol
         self.p0 = p0
         self.ntk_every = ntk_every
         self.norms = _NormCache(bk, norm_vecs)
@@ -144,6 +149,7 @@ class _Recorder:
             "adj_residual": ev.adjoint.residual if ev.adjoint else float("nan"),
             "fwd_rate": ev.forward.contraction_estimate,
             "adj_rate": ev.adjoint.contraction_estimate if ev.adjoint else float("nan"),
+            **preactivation_margins(ev, self.X, p.W, self.tol, bk=bk),
         }
         for key, val in vals.items():
             rec[key].append(val)
@@ -178,8 +184,14 @@ def _start(p0, X, y, cfg, bk, resume):
     Xb, yb = bk.asarray(X), bk.asarray(y)
     p0b = p0.to(bk)
     if resume is None:
-        return traj, Xb, yb, p0b, p0b.copy(), None, None, 0, 0.0, _Recorder(traj, bk, p0b, cfg.gamma, Xb, cfg.ntk_every)
+        return (traj, Xb, yb, p0b, p0b.copy(), None, None, 0, 0.0,
+                _Recorder(traj, bk, p0b, cfg.gamma, Xb, cfg.ntk_every, cfg.tol))
     traj.records = {k: list(resume["records"].get(k, [])) for k in {**TRAJECTORY_KEYS, **NTK_KEYS}}
+    n_old = len(traj.records["step"])
+    for key in TRAJECTORY_KEYS:
+        if key not in resume["records"]:
+            # a run recorded before this key existed: pad its records with "not recorded" (-1 / nan)
+            traj.records[key] = [-1 if key in _INT_KEYS else float("nan")] * n_old
     if resume["kind"] == "gd":
         _truncate(traj, int(resume["k"]))
     else:
@@ -187,7 +199,8 @@ def _start(p0, X, y, cfg, bk, resume):
     p = resume["params"].to(bk)
     Z = None if resume["Z"] is None else bk.asarray(resume["Z"])
     B = None if resume["B"] is None else bk.asarray(resume["B"])
-    rec = _Recorder(traj, bk, p0b, cfg.gamma, Xb, cfg.ntk_every, resume.get("norm_vecs"), resume.get("seconds", 0.0))
+    rec = _Recorder(traj, bk, p0b, cfg.gamma, Xb, cfg.ntk_every, cfg.tol, resume.get("norm_vecs"),
+                    resume.get("seconds", 0.0))
     return traj, Xb, yb, p0b, p, Z, B, int(resume["k"]), float(resume["t"]), rec
 
 
@@ -293,7 +306,7 @@ def train_gf(p0: Params, X, y, cfg: TrainConfig, *, bk=None, on_step=None, on_ch
         return Params(-g.A, -g.W, -g.u, -g.v)
 
     def pnorm(q):
-        return float(np.sqrt(sum(bk.norm(x) ** 2 for x in (q.A, q.W, q.u, q.v))))
+        return float(np.sqrt(sum(n * n for n in (bk.norm(x) for x in (q.A, q.W, q.u, q.v)))))  # overflow -> inf
 
     snapshot = dict(rec.norms.v)
     try:
@@ -309,18 +322,25 @@ def train_gf(p0: Params, X, y, cfg: TrainConfig, *, bk=None, on_step=None, on_ch
             h = min(h, cfg.t_final - t)
             ks, stage = [k1], None
             for s_ in (1, 2, 3):
-                q = _axpy(p, [h * c for c in _BS_A[s_]], ks)
+                with bk.quiet():
+                    q = _axpy(p, [h * c for c in _BS_A[s_]], ks)
+                if not _finite_params(bk, q):
+                    break  # the stage left the finite domain: rejected below like a non-finite error estimate
                 stage = (q, evaluate(q, Xb, yb, cfg.gamma, Z0=Z, B0=B, bk=bk, **kw))
                 ks.append(neg(stage[1]))
-            p_new, ev_new = stage  # the 3rd-order solution is the last stage point (FSAL)
-            err = pnorm(_axpy(Params(0 * p.A, 0 * p.W, 0 * p.u, 0 * p.v), [h * e for e in _BS_E], ks))
-            scale = cfg.rtol * max(pnorm(p_new), 1.0)
+            if len(ks) == 4:
+                p_new, ev_new = stage  # the 3rd-order solution is the last stage point (FSAL)
+                with bk.quiet():
+                    err = pnorm(_axpy(Params(0 * p.A, 0 * p.W, 0 * p.u, 0 * p.v), [h * e for e in _BS_E], ks))
+            else:
+                p_new, ev_new, err = None, None, float("nan")
             if not np.isfinite(err) or not np.isfinite(ev_new.loss):
                 h *= 0.25
                 if h < 1e-14 * max(t, 1.0):
                     traj.stopped_reason, traj.stopped_step = f"non-finite values at t = {t:.6g}; step size underflow", k
                     break
                 continue
+            scale = cfg.rtol * max(pnorm(p_new), 1.0)
             ratio = err / scale
             fac = min(5.0, max(0.2, 0.9 * ratio ** (-1.0 / 3.0))) if ratio > 0 else 5.0
             if ratio <= 1.0:

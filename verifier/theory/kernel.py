@@ -6,11 +6,10 @@ with k(0) = 1/2 on the diagonal.
 """
 from __future__ import annotations
 
-import numpy as np
-
 import math
 
 import mpmath
+import numpy as np
 
 from ..numerics import pairwise_angles, relu
 

@@ -89,9 +89,8 @@ def tail_monte_carlo(rows: int, cols: int, delta: float, trials: int = 200, seed
     Reports the exceedance count, the empirical rate, its exact (Clopper-Pearson) one-sided 99% upper
     confidence limit, and the empirical c (max over trials of ||G||/sqrt(m)) next to c(delta).
     """
-    from scipy import stats
-
     import numpy as np
+    from scipy import stats
 
     m = rows if m is None else m
     c = c_single(rows, cols, delta, m)
