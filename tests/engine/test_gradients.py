@@ -1,13 +1,10 @@
 """IFT gradients (L2.3) against central finite differences and against unrolled differentiation."""
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
+from tests.helpers import unit_rows
 from verifier.engine import evaluate, init_params
-
-
-def _unit(rng, n, d):
-    X = rng.standard_normal((n, d))
-    return X / np.linalg.norm(X, axis=1)[:, None]
 
 
 def _fd(p, X, y, gamma, name, h=1e-6):
@@ -27,7 +24,7 @@ def _fd(p, X, y, gamma, name, h=1e-6):
 def test_ift_gradients_match_central_differences(seed, gamma):
     rng = np.random.default_rng(seed)
     n, d, m = 4, 3, 6
-    X = _unit(rng, n, d)
+    X = unit_rows(rng, n, d)
     y = rng.standard_normal(n)
     p = init_params(m, d, seed)
     g = evaluate(p, X, y, gamma, tol=1e-15).grads
@@ -43,7 +40,7 @@ def test_ift_matches_unrolled_backprop():
     """Backprop through 200 unrolled iterations (hand-written reverse mode) converges to the IFT gradient."""
     rng = np.random.default_rng(11)
     n, d, m, gamma = 3, 4, 8, 0.3
-    X = _unit(rng, n, d)
+    X = unit_rows(rng, n, d)
     y = rng.standard_normal(n)
     p = init_params(m, d, 2)
     gt = gamma / np.sqrt(m)

@@ -1,15 +1,12 @@
 """L2.2's bounds on random matrices, and linear convergence of a small over-parameterized run."""
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
+from tests.helpers import unit_rows
 from verifier.engine import TrainConfig, evaluate, init_params, train_gd
 from verifier.engine.ntk import ntk_terms
 from verifier.engine.probes import l22_probe
-
-
-def _unit(rng, n, d):
-    X = rng.standard_normal((n, d))
-    return X / np.linalg.norm(X, axis=1)[:, None]
 
 
 @given(seed=st.integers(0, 10_000), c=st.floats(0.5, 4.0), gamma0=st.floats(0.05, 0.95),
@@ -18,7 +15,7 @@ def test_l22_bounds_for_random_A(seed, c, gamma0, fill):
     """||A|| <= c sqrt(m), gamma = min(gamma0, gamma0/c)  =>  contraction and the iterate bounds."""
     rng = np.random.default_rng(seed)
     n, d, m = 5, 4, 30
-    X = _unit(rng, n, d)
+    X = unit_rows(rng, n, d)
     p = init_params(m, d, seed)
     p.A *= fill * c * np.sqrt(m) / np.linalg.norm(p.A, 2)  # ||A|| = fill * c sqrt(m) <= c sqrt(m)
     gamma = min(gamma0, gamma0 / c)
@@ -32,7 +29,7 @@ def test_small_overparameterized_run_converges_linearly():
     """GD with alpha = 1/lambda_max(H(0)) decays at least like (1 - alpha lambda_min(H(0))/2)^k."""
     rng = np.random.default_rng(5)
     n, d, m, gamma = 8, 5, 400, 0.1
-    X = _unit(rng, n, d)
+    X = unit_rows(rng, n, d)
     y = np.sign(rng.standard_normal(n))
     p = init_params(m, d, 1)
     ev = evaluate(p, X, y, gamma)
@@ -55,7 +52,7 @@ def test_ntk_equals_jacobian_gram():
     """H of L3.1 (U^{-T} in both factors of Q) equals J J^T from an explicit finite-difference Jacobian."""
     rng = np.random.default_rng(2)
     n, d, m, gamma = 4, 3, 5, 0.3
-    X = _unit(rng, n, d)
+    X = unit_rows(rng, n, d)
     y = np.zeros(n)
     p = init_params(m, d, 4)
     ev = evaluate(p, X, y, gamma, tol=1e-15)
@@ -77,7 +74,7 @@ def test_ntk_equals_jacobian_gram():
 
 def test_divergence_stops_run_and_keeps_trajectory():
     rng = np.random.default_rng(0)
-    X = _unit(rng, 6, 3)
+    X = unit_rows(rng, 6, 3)
     y = np.sign(rng.standard_normal(6))
     p = init_params(50, 3, 0)
     tr = train_gd(p, X, y, TrainConfig(gamma=0.1, step_size=50.0, steps=30))
@@ -92,7 +89,7 @@ def test_gradient_flow_matches_small_step_gd_and_its_error_control():
 
     rng = np.random.default_rng(4)
     n, d, m, gamma = 6, 4, 40, 0.1
-    X = _unit(rng, n, d)
+    X = unit_rows(rng, n, d)
     y = np.sign(rng.standard_normal(n))
     p = init_params(m, d, 3)
     T = 1.0

@@ -1,21 +1,18 @@
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
+from tests.helpers import unit_rows
 from verifier.engine import SolveError, init_params, solve_adjoint, solve_forward
 from verifier.engine.model import features
-
-
-def _unit(rng, n, d):
-    X = rng.standard_normal((n, d))
-    return X / np.linalg.norm(X, axis=1)[:, None]
 
 
 @given(seed=st.integers(0, 10_000), gamma=st.floats(0.05, 0.45))
 def test_equilibrium_is_fixed_point_and_start_independent(seed, gamma):
     rng = np.random.default_rng(seed)
     n, d, m = 5, 3, 40
-    X = _unit(rng, n, d)
+    X = unit_rows(rng, n, d)
     p = init_params(m, d, seed)
     gt = gamma / np.sqrt(m)
     Phi, _ = features(X, p.W)
@@ -32,7 +29,7 @@ def test_equilibrium_is_fixed_point_and_start_independent(seed, gamma):
 def test_adjoint_solves_the_linear_system():
     rng = np.random.default_rng(7)
     n, d, m, gamma = 4, 3, 30, 0.3
-    X = _unit(rng, n, d)
+    X = unit_rows(rng, n, d)
     p = init_params(m, d, 3)
     gt = gamma / np.sqrt(m)
     Phi, _ = features(X, p.W)
@@ -49,7 +46,7 @@ def test_nonconvergence_raises_with_numbers():
     rng = np.random.default_rng(0)
     m, d = 50, 3
     p = init_params(m, d, 0)
-    X = _unit(rng, 4, d)
+    X = unit_rows(rng, 4, d)
     Phi, _ = features(X, p.W)
     gt = 0.9 / np.sqrt(m)  # (gt)||A|| ~ 1.8: not a contraction
     with pytest.raises(SolveError) as ei:
@@ -64,7 +61,7 @@ def test_contraction_estimate_matches_observed_rate():
     rng = np.random.default_rng(3)
     m, d = 60, 4
     p = init_params(m, d, 5)
-    X = _unit(rng, 5, d)
+    X = unit_rows(rng, 5, d)
     Phi, _ = features(X, p.W)
     gamma = 0.2
     gt = gamma / np.sqrt(m)

@@ -10,12 +10,12 @@ import mpmath
 import numpy as np
 import pytest
 
+from tests.helpers import unit_rows
 from verifier.theory import kernel
 
 
 def _unit_rows(seed, n, d):
-    X = np.random.default_rng(seed).standard_normal((n, d))
-    return X / np.linalg.norm(X, axis=1)[:, None]
+    return unit_rows(np.random.default_rng(seed), n, d)
 
 
 @pytest.mark.parametrize("m,chunk", [(1, 4096), (3, 2), (5, 2), (4, 4)])

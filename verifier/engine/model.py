@@ -22,14 +22,14 @@ class Params:
     def m(self) -> int:
         return int(self.A.shape[0])
 
-    def copy(self) -> "Params":
+    def copy(self) -> Params:
         return Params(*(x.clone() if hasattr(x, "clone") else x.copy() for x in (self.A, self.W, self.u, self.v)))
 
-    def to(self, bk) -> "Params":
+    def to(self, bk) -> Params:
         """The same parameters as arrays of backend bk."""
         return Params(*(bk.asarray(x) for x in (self.A, self.W, self.u, self.v)))
 
-    def numpy(self, bk) -> "Params":
+    def numpy(self, bk) -> Params:
         return Params(*(bk.to_numpy(x) for x in (self.A, self.W, self.u, self.v)))
 
 
