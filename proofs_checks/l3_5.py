@@ -146,7 +146,10 @@ def audit(setting: dict | None = None):
                 "r0^2/lambda0^2 and (ii) m <= 256 c^2 n r0^2/lambda0^2, while the radius condition needs 32 ||X||^2/lambda0 "
                 "times the first and 8 ||X||^2/lambda0 times the second; G_inf has diagonal 1/2, so lambda0 <= 1/2, and "
                 "||X||^2 >= 1 for unit rows, so these factors are at least 64 and 16. A.7's step ||v(t)|| <= ||v(t) - "
-                "v(0)|| + sqrt(m) <= 8 c sqrt(n) r0/lambda0 'due to m = Omega(...)' would need an upper bound on m. What "
+                "v(0)|| + sqrt(m) <= 8 c sqrt(n) r0/lambda0 'due to m = Omega(...)' would need an upper bound on m. "
+                "The statement is false whatever its hidden constant: Omega admits every larger m and every smaller "
+                "||r0|| (the labels are free), and (iii) at t = 0 demands ||r0|| >= lambda0 sqrt(m)/(8 c sqrt(n)) (an "
+                "independent check with its own exact arithmetic confirmed this and the factors above). What "
                 "the drift integrals give is ||u(t)|| <= sqrt(m) + 8 c sqrt(n) r0/lambda0 and ||v(t)|| <= sqrt(m) + "
                 "4 c sqrt(n) r0/lambda0; with these and the corrected L3.4 the chain closes for gradient flow at a larger "
                 "width (width_L3.5_repaired; its growth in n: see T3.1).",

@@ -64,7 +64,8 @@ def audit(setting: dict | None = None):
     rows = {r["name"]: r["value"] for r in explicit_constants(inst["n"], inst["lambda0"], inst["c"], inst["norm_X"],
                                                               inst["r0_norm"], delta_=dlt)}
     findings = [
-        finding("T3.2 prints m = Omega(n^2/lambda0 log(n/delta)); its proof invokes L3.3, which needs m = Omega(n^2/lambda0^2 "
+        finding("T3.2 prints m = Omega(n^2/lambda0 log(n/delta)); its proof cites L2.1 and L3.6 only, but L3.6 assumes "
+                "lambda_min(G(0)) >= 3 lambda0/4, whose only source under A1 is L3.3, which needs m = Omega(n^2/lambda0^2 "
                 "log(n/delta)): inconsistent, probable typo (lambda0 for lambda0^2). The Monte Carlo evidence does not show "
                 "the printed width too small: at the printed shape with L3.3's explicit constant (" + at + ") the norm event "
                 f"||G(0) - G_inf|| <= lambda0/4 failed with frequency {mc['rate_norm_event_fails']:.2f} > delta = "
