@@ -208,6 +208,7 @@ def test_anderson_accelerates_a_slow_contraction_and_reports_its_best_iterate():
         solve_forward(p.A, Phi, gt, method="anderson", max_iter=sa.iterations - 3)
     st = ei.value.stats
     assert st.method == "anderson" and st.residual == min(st.residuals) > 1e-13
+    assert st.pre is not None and st.pre.shape == Phi.shape       # the best iterate's pre-activation
 
 
 def test_unknown_method_and_adjoint_failure():
@@ -221,3 +222,22 @@ def test_unknown_method_and_adjoint_failure():
         solve_adjoint(p.A, D, p.u, 1.5 / np.linalg.norm(p.A, 2), max_iter=20)
     assert ei.value.which == "adjoint" and ei.value.q == pytest.approx(1.5, rel=1e-12)
     assert ei.value.stats.iterations == 20
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_solver_pre_activation_and_iteration_budget(method):
+    """stats.pre is the pre-activation whose relu is the returned Z (what D of L2.3 is read from);
+    a solve that fails uses exactly max_iter iterations; max_iter = 0 fails at once."""
+    from verifier.engine import SolveError
+
+    _X, p, gt, Phi, _g = _problem()
+    Z, st = solve_forward(p.A, Phi, gt, method=method)
+    assert np.array_equal(np.maximum(st.pre, 0.0), Z)
+    for budget in (0, 7):
+        with pytest.raises(SolveError) as ei:
+            solve_forward(p.A, Phi, 1.5 / np.linalg.norm(p.A, 2), method=method, max_iter=budget)
+        assert ei.value.stats.iterations == budget == len(ei.value.stats.residuals)
+        assert ei.value.stats.method == method
+    with pytest.raises(SolveError) as ei:
+        solve_forward(p.A, Phi, gt, method=method, max_iter=0)
+    assert np.isnan(ei.value.stats.residual) and "after 0 iterations" in str(ei.value)

@@ -240,10 +240,14 @@ def test_gradient_flow_checkpoints_resume_and_interrupt():
 
 def test_stops_are_reported_and_keep_the_records():
     X, y, p0 = _problem(seed=7)
-    # the equilibrium solve fails at theta(0): nothing recorded, the SolveError message kept
-    tr = train_gd(p0, X, y, TrainConfig(gamma=GAMMA, step_size=0.05, steps=3, max_iter=2))
+    # the equilibrium solve fails at theta(0): nothing recorded, the SolveError message kept, and the
+    # final checkpoint is theta(0) without warm starts
+    states = []
+    tr = train_gd(p0, X, y, TrainConfig(gamma=GAMMA, step_size=0.05, steps=3, max_iter=2),
+                  on_checkpoint=lambda st, _tr: states.append(st))
     assert len(tr) == 0 and tr.stopped_step == 0 and "did not converge" in tr.stopped_reason
     assert tr.final is not None and np.array_equal(tr.final.A, p0.A)
+    assert len(states) == 1 and states[0]["k"] == 0 and states[0]["Z"] is None and states[0]["B"] is None
     # a non-finite label makes the loss non-finite at step 0
     tr = train_gd(p0, X, np.array([np.inf, 0, 0, 0, 0]), TrainConfig(gamma=GAMMA, step_size=0.05, steps=3))
     assert len(tr) == 0 and tr.stopped_step == 0 and tr.stopped_reason.startswith("loss became non-finite")
@@ -281,3 +285,27 @@ def test_trajectory_npz_round_trip(tmp_path):
         assert np.array_equal(f["A0"], p0.A) and np.array_equal(f["v0"], p0.v)
         for key, val in tr.arrays().items():
             assert np.array_equal(f[key], val, equal_nan=True) and f[key].dtype == val.dtype
+
+
+def test_a_single_non_finite_parameter_is_noticed():
+    """GD stops on the first non-finite entry of any of the four trained parameters (L3.6 trains all four)."""
+    from verifier.engine.backend import get_backend
+    from verifier.engine.train import _finite_params
+
+    bk = get_backend("numpy")
+    _X, _y, p = _problem(seed=9)
+    assert _finite_params(bk, p)
+    for name in "AWuv":
+        for bad in (np.inf, -np.inf, np.nan):
+            q = p.copy()
+            getattr(q, name).flat[3] = bad
+            assert not _finite_params(bk, q), (name, bad)
+
+
+def test_gd_warm_starts_both_solves_from_the_previous_step():
+    """With a small step theta(k+1) is close to theta(k), so the equilibrium and adjoint solves started
+    from the previous step's solutions need far fewer iterations than the cold solves at theta(0)."""
+    X, y, p0 = _problem(seed=11)
+    a = train_gd(p0, X, y, TrainConfig(gamma=0.4, step_size=1e-6, steps=4)).arrays()
+    assert np.all(a["fwd_iters"][1:] < a["fwd_iters"][0] / 2)
+    assert np.all(a["adj_iters"][1:] < a["adj_iters"][0] / 2)

@@ -79,7 +79,7 @@ def _picard(bk, f, X0, tol, max_iter):
             return X, SolveStats(it, r, res, "picard", aux), True
         if not np.isfinite(r):
             break
-    return X, SolveStats(len(res), res[-1], res, "picard", aux), False
+    return X, SolveStats(len(res), res[-1] if res else float("nan"), res, "picard", aux), False
 
 
 def _anderson(bk, f, X0, tol, max_iter, memory=5, ridge=1e-12):
