@@ -341,5 +341,81 @@ def report(run_dir):
     click.echo(f"wrote {p}/report.md and {p}/report.html")
 
 
+EXIT_CELLS_FAILED = 3
+
+
+@main.command(name="sweep")
+@click.argument("spec", required=False, type=click.Path(dir_okay=False))
+@click.option("--preset", default=None,
+              help="A ready-made sweep instead of SPEC: fig1 (the paper's Figure 1; needs --data-dir), fig1-digits "
+                   "(Figure 1's protocol on the embedded digits, minutes on 2 cores), tightness (critical widths).")
+@click.option("--data-dir", "data_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder with the standard files of MNIST, FashionMNIST, CIFAR-10, SVHN (nothing is downloaded).")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Sweep directory (default reports/sweeps/<spec name or preset>).")
+@click.option("--scheduler", default=None,
+              help="Address of an existing Dask scheduler (tcp://HOST:PORT); default: an embedded LocalCluster. "
+                   "'synchronous' runs the cells one after another in this process.")
+@click.option("--workers", type=int, default=None,
+              help="Worker processes of the embedded cluster (default: one per core; one BLAS thread each).")
+@click.option("--resume", is_flag=True, help="Continue the sweep in --out: run only the cells not finished yet.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--print-spec", "print_spec", is_flag=True, help="Print the preset's spec (TOML) and exit.")
+@_guard
+def sweep(spec, preset, data_dir, out, scheduler, workers, resume, quiet, print_spec):
+    """Run a sweep: a grid of runs (SPEC: TOML or JSON with a run config's keys, any of them a list, plus n,
+    data_seed, mode) on Dask; writes DIR/results.parquet (one row per cell) and the sweep report."""
+    import signal
+
+    from .sweep.presets import preset_spec, preset_text
+    from .sweep.spec import SpecError, load_spec
+
+    if (spec is None) == (preset is None):
+        raise SpecError("give either a SPEC file or --preset NAME (fig1, fig1-digits, tightness)")
+    if print_spec:
+        if preset is None:
+            raise SpecError("--print-spec prints a preset's spec: give --preset NAME")
+        click.echo(preset_text(preset), nl=False)
+        return
+    sp = preset_spec(preset, data_dir=data_dir) if preset else load_spec(spec, data_dir=data_dir)
+    name = preset or Path(spec).stem
+    out = out or f"reports/sweeps/{name}"
+
+    def _term(signum, frame):  # SIGTERM stops the sweep like Ctrl-C: every finished cell is kept
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _term)
+    from .sweep.execute import run_sweep
+
+    res = run_sweep(sp, out, scheduler=scheduler, workers=workers, resume=resume, progress=not quiet)
+    click.echo(f"sweep {name}: {res.total} cells; {res.finished_before} finished before, {res.finished} now, "
+               f"{res.failed} failed; {res.wall_seconds:.1f} s on {res.scheduler or 'nothing (all cells were finished)'}")
+    click.echo(f"results: {out}/results.parquet" + ("" if res.interrupted else f"; report: {out}/report.html"))
+    if res.report_error:
+        click.echo(f"warning: the sweep report failed ({res.report_error}); `verifier sweep-report {out}` retries it",
+                   err=True)
+    if res.interrupted:
+        click.echo(f"interrupted: every finished cell is kept in {out}; continue with "
+                   f"`verifier sweep {spec or '--preset ' + preset} --out {out} --resume`", err=True)
+        sys.exit(130)
+    if res.failed:
+        click.echo(f"{res.failed} cell(s) failed (recorded with their error in results.parquet; --resume retries them)",
+                   err=True)
+        sys.exit(EXIT_CELLS_FAILED)
+
+
+@main.command(name="sweep-report")
+@click.argument("sweep_dir", type=click.Path(file_okay=False))
+@_guard
+def sweep_report(sweep_dir):
+    """Rebuild report.md / report.html / sweep_report.json of a sweep directory from its results.parquet."""
+    from .sweep.report import write_sweep_report
+
+    doc = write_sweep_report(sweep_dir)
+    for line in doc["headline"][:4]:
+        click.echo(line)
+    click.echo(f"wrote {sweep_dir}/report.html, report.md, sweep_report.json")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
