@@ -81,3 +81,22 @@ def test_report_files(report):
     html = (d / "report.html").read_text()
     assert html.count("data:image/png;base64") == len(doc["figures"])
     assert json.loads((d / "sweep_report.json").read_text())["schema"] == "verifier.sweep.report/1"
+
+
+def test_statistical_counterexample_to_a_probabilistic_statement(tmp_path):
+    """L3.3 holds with probability >= 1 - delta: 12 of 20 successes with every hypothesis met refutes it (at the
+    cells' hidden constants) with 95% confidence, since the Clopper-Pearson upper bound is 0.81 < 0.95; 19 of 20
+    does not (upper bound 0.9987)."""
+    rows = []
+    for w, k in ((64, 12), (128, 19)):
+        for s in range(20):
+            rows.append({"cell": f"{w}-{s}", "mode": "init", "status": "finished", "dataset": "crafted", "n": 4,
+                         "data_seed": 0, "width": w, "seed": s, "delta": 0.05, "lambda0": 0.1,
+                         "hypotheses:L3.3": True, "holds:L3.3": s < k, "verdict:L3.3": "confirmed" if s < k
+                         else "failed_in_this_draw", "G0_close": s < k, "dir": "cells/x"})
+    write_table(rows, tmp_path / "results.parquet")
+    doc = write_sweep_report(tmp_path)
+    assert [(r["statement"], r["width"], r["k"]) for r in doc["refutations"]] == [("L3.3", 64, 12)]
+    assert doc["refutations"][0]["ci_high"] == pytest.approx(0.8088, abs=1e-3)
+    assert doc["headline"][0].startswith("COUNTEREXAMPLE (statistical) to L3.3")
+    assert 'class="headline bad"' in (tmp_path / "report.html").read_text()

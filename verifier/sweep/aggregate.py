@@ -119,6 +119,34 @@ def probabilities(rows: list[dict], ev: dict, confidence: float) -> list[dict]:
     return out
 
 
+def _probabilistic_ids() -> set:
+    from proofs_checks import registry
+
+    return {m.ID for m in registry.modules() if getattr(m.STATEMENT, "probabilistic", False)}
+
+
+def refutations(probs: list[dict], confidence: float) -> list[dict]:
+    """Statistical counterexamples to the statements that hold "with probability >= 1 - delta" (L3.3, T3.1,
+    T3.2): groups in which every cell meets the hypotheses (at the hidden constants the cells used) and the
+    two-sided Clopper-Pearson upper bound of P(conclusion holds) lies below 1 - delta."""
+    ids = _probabilistic_ids()
+    by_group = defaultdict(dict)
+    for p in probs:
+        by_group[tuple(p.get(c) for c in GROUP_COLUMNS)][p["event"]] = p
+    out = []
+    for key, evs in by_group.items():
+        for sid in ids:
+            holds, met = evs.get(f"holds:{sid}"), evs.get(f"met:{sid}")
+            if not holds or not met or met["k"] != met["N"] or met["N"] != holds["N"]:
+                continue
+            delta = holds["delta"] if isinstance(holds.get("delta"), (int, float)) else 0.05
+            if holds["ci_high"] < 1 - delta:
+                out.append({**{c: holds.get(c) for c in GROUP_COLUMNS}, "statement": sid, "k": holds["k"],
+                            "N": holds["N"], "p": holds["p"], "ci_high": holds["ci_high"], "target": 1 - delta,
+                            "confidence": confidence})
+    return sorted(out, key=lambda r: (r["statement"], _sort(tuple(r.get(c) for c in GROUP_COLUMNS))))
+
+
 def _sort(key):
     return tuple((0, v) if isinstance(v, (int, float)) and not isinstance(v, bool) else (1, str(v)) for v in key)
 
@@ -364,13 +392,15 @@ def aggregate(rows: list[dict], *, confidence: float = 0.95, bootstrap: int = 10
     """Everything the sweep report shows, JSON-ready."""
     counted = list(rows)
     ev = event_values(counted)
+    probs = probabilities(counted, ev, confidence)
     status = defaultdict(int)
     for r in rows:
         status[r.get("status")] += 1
     return {
         "cells": len(rows), "status": dict(status), "varying": varying(rows),
         "events": {name: _describe(name) for name in ev}, "main_events": [e for e in _MAIN if e in ev],
-        "probabilities": probabilities(counted, ev, confidence),
+        "probabilities": probs,
+        "refutations": refutations(probs, confidence),
         "critical_widths": critical_widths(counted, ev, confidence),
         "theory_exponents": theory_exponents(),
         "exponent_fits": exponent_fits(counted, ev, confidence, bootstrap),

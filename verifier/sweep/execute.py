@@ -498,9 +498,9 @@ def run_sweep(spec: SweepSpec, out, *, scheduler: str | None = None, workers: in
     outcome.rows = _with_certificates(list(rows.values()), certs)
     outcome.wall_seconds = time.perf_counter() - t_start
     if report and not outcome.interrupted and rows:
-        from .report import write_sweep_report
-
         try:
+            from .report import write_sweep_report
+
             write_sweep_report(out)
         except Exception as exc:   # the cells and the table stand; `verifier sweep-report DIR` retries the report
             outcome.report_error = f"{type(exc).__name__}: {exc}"
