@@ -164,3 +164,42 @@ def test_resume_of_a_run_recorded_before_the_keys_pads_them():
     assert len(a["step"]) == 7 and all(len(a[k]) == 7 for k in KEYS)
     assert np.all(a["preact_near_zero_z"][:3] == -1) and np.all(np.isnan(a["preact_min_abs_z"][:3]))
     assert np.all(a["preact_near_zero_z"][3:] >= X.shape[0])
+
+
+@pytest.mark.parametrize("s", [2.0**20, 2.0**-20])
+def test_bands_are_relative_to_the_data_scale(s):
+    """phi(s x) = s phi(x) (eq. 2) scales every pre-activation by s; the bands scale with them, so the
+    counts do not change (tol ||Z||_F for z, eps ||w_r|| ||x_i|| for phi)."""
+    rng = np.random.default_rng(1)
+    n, d, m = 5, 3, 20
+    X = rng.standard_normal((n, d))
+    X[0] = [1.0, 0.0, 0.0]
+    X /= np.linalg.norm(X, axis=1)[:, None]
+    y = rng.standard_normal(n)
+    p = init_params(m, d, 1)
+    p.A[0] = 0.0
+    p.W[0] = [1e-15, 0.0, 1.0]          # inside the z band only (see test_bands_separate_tiny_from_zero)
+    base = preactivation_margins(evaluate(p, X, y, 0.2, tol=TOL), X, p.W, TOL)
+    scaled = preactivation_margins(evaluate(p, s * X, s * y, 0.2, tol=TOL), s * X, p.W, TOL)
+    assert base["preact_near_zero_z"] >= 1
+    for key in ("preact_near_zero_z", "preact_near_zero_phi"):
+        assert scaled[key] == base[key], key
+    for key in ("preact_min_abs_z", "preact_min_abs_phi"):
+        assert scaled[key] == pytest.approx(s * base[key], rel=1e-12), key
+
+
+def test_exact_zeros_count_even_when_the_band_is_empty():
+    """All features off (Phi = 0, so Z = 0 and ||Z||_F = 0) and a zero row of W (band width 0): every
+    exact zero is still counted."""
+    rng = np.random.default_rng(2)
+    n, d, m = 4, 3, 10
+    X = np.abs(rng.standard_normal((n, d))) + 0.1
+    X /= np.linalg.norm(X, axis=1)[:, None]
+    p = init_params(m, d, 2)
+    p.W[:] = -np.abs(p.W)              # <w_r, x_i> < 0: phi = 0, z* = 0, gt A z + phi = 0 exactly
+    p.W[0] = 0.0                        # <w_0, x_i> = 0 exactly, with ||w_0|| = 0
+    ev = evaluate(p, X, np.zeros(n), 0.2, tol=TOL)
+    assert not ev.Z.any()
+    got = preactivation_margins(ev, X, p.W, TOL)
+    assert got["preact_near_zero_z"] == n * m and got["preact_min_abs_z"] == 0.0
+    assert got["preact_near_zero_phi"] == n and got["preact_min_abs_phi"] == 0.0

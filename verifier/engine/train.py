@@ -192,7 +192,8 @@ def _start(p0, X, y, cfg, bk, resume):
         if key not in resume["records"]:
             # a run recorded before this key existed: pad its records with "not recorded" (-1 / nan)
             traj.records[key] = [-1 if key in _INT_KEYS else float("nan")] * n_old
-    if resume["kind"] == "gd":
+    if resume["kind"] == "gd" or resume.get("grads") is None:
+        # GD, or GF stopped before theta(k) was fully evaluated: the resumed loop records theta(k) again
         _truncate(traj, int(resume["k"]))
     else:
         _truncate(traj, int(resume["k"]) + 1)
@@ -363,7 +364,7 @@ def train_gf(p0: Params, X, y, cfg: TrainConfig, *, bk=None, on_step=None, on_ch
     except KeyboardInterrupt:
         traj.interrupted = True
         rec.norms.v = snapshot
-        _truncate(traj, k + 1)
+        _truncate(traj, k + 1 if k1 is not None else k)  # without the FSAL gradient theta(k) is redone
         traj.stopped_reason, traj.stopped_step = f"interrupted by the user at t = {t:.6g} (step {k})", k
     traj.final = p.numpy(bk)
     if on_checkpoint is not None:
