@@ -16,11 +16,12 @@ import sympy as sp
 from ._common import FAILS, HOLDS, SYM, Outcome, Step, identity_step, inequality_step
 
 __all__ = ["bernstein_l33", "gf_chain_a7", "gd_chain_a8", "l34_radius", "repaired_gf_width", "repaired_gf_width_symbolic",
-           "explicit_constants"]
+           "explicit_constants", "explicit_constants_exact"]
 
 n, m, c, lam0, nX, r0, alpha, delta, t = (SYM[s] for s in
                                           ("n", "m", "c", "lambda0", "norm_X", "r0_norm", "alpha", "delta", "t"))
 s_ = sp.Symbol("s", positive=True)
+SYM_BY_NAME = {str(v): v for v in SYM.values()}   # "normX" -> norm_X's symbol, ...
 
 
 @functools.cache
@@ -189,45 +190,128 @@ def repaired_gf_width_symbolic() -> dict:
 def repaired_gf_width(n_, lam0_, c_, nX_, r0_):
     """Sufficient width for L3.5 with the audit's repairs (numbers): honest norm bounds
     ||u(t)|| <= sqrt(m) + 8 c sqrt(n) r0/lam0, ||v(t)|| <= sqrt(m) + 4 c sqrt(n) r0/lam0, and the corrected
-    L3.4 (||G - G(0)|| <= 3 c sqrt(n) ||X|| ||W - W(0)||_F / sqrt(m), radius R'). Returns (m, parts)."""
-    q = sp.Symbol("q", positive=True)   # q = sqrt(m)
+    L3.4 (||G - G(0)|| <= 3 c sqrt(n) ||X|| ||W - W(0)||_F / sqrt(m), radius R'). Returns (m, parts).
+
+    Each radius condition is a quadratic a q^2 - b q - e = 0 in q = sqrt(m) with a, b, e > 0 (the conditions of
+    repaired_gf_width_symbolic, multiplied by q); its positive root (b + sqrt(b^2 + 4 a e)) / (2 a) has no
+    cancellation. The T3.1 audit compares these numbers with the symbolic roots."""
     A0 = 8 * c_ * math.sqrt(n_) * r0_ / lam0_
     V0 = 4 * c_ * math.sqrt(n_) * r0_ / lam0_
-    # ||W(t) - W(0)||_F <= (2/lam0) sqrt(n) r0 (2 U + V)/sqrt(m) with U = q + A0, V = q + V0
-    w_drift = (2 / lam0_) * math.sqrt(n_) * r0_ * (3 * q + 2 * A0 + V0) / q
-    r_corr = q * lam0_ / (12 * c_ * math.sqrt(n_) * nX_)
-    # ||A(t) - A(0)|| <= (4/lam0) sqrt(n) r0 U / sqrt(m)  (gamma <= 1/(4c), ||U^-1|| <= 2, ||z|| <= 4c)
-    a_drift = (4 / lam0_) * math.sqrt(n_) * r0_ * (q + A0) / q
-    qw = max(float(r) for r in sp.solve(sp.Eq(w_drift * q, r_corr * q), q) if r.is_real and r > 0)
-    qa = max(float(r) for r in sp.solve(sp.Eq(a_drift * q, c_ * q * q), q) if r.is_real and r > 0)
+    # ||W(t) - W(0)||_F <= K (3 q + 2 A0 + V0)/q  vs  R' = q lam0/(12 c sqrt(n) nX) = L q
+    K = (2 / lam0_) * math.sqrt(n_) * r0_
+    L = lam0_ / (12 * c_ * math.sqrt(n_) * nX_)
+    # ||A(t) - A(0)|| <= J (q + A0)/q  vs  c q  (gamma <= 1/(4c), ||U^-1|| <= 2, ||z|| <= 4c)
+    J = (4 / lam0_) * math.sqrt(n_) * r0_
+    qw = _positive_root(L, 3 * K, K * (2 * A0 + V0))
+    qa = _positive_root(c_, J, J * A0)
     # R' <= c sqrt(m) keeps ||W|| <= 2 c sqrt(m): a condition on c, not on m
-    return max(qw, qa) ** 2, {"width_W": qw**2, "width_A": qa**2,
-                              "c_condition": lam0_ / (12 * math.sqrt(n_) * nX_)}
+    ww, wa = qw * qw, qa * qa   # a float product overflows to inf (** would raise OverflowError)
+    return max(ww, wa), {"width_W": ww, "width_A": wa, "c_condition": lam0_ / (12 * math.sqrt(n_) * nX_)}
+
+
+def _positive_root(a, b, e):
+    """The positive root of a q^2 - b q - e = 0 for a, b, e > 0."""
+    return (b + math.sqrt(b * b + 4 * a * e)) / (2 * a)
 
 
 def _num(expr, vals):
     return float(sp.N(expr.subs(vals), 30))
 
 
+# The arguments of the compiled row formulas, in order (the names of the symbols in _common.SYM).
+_ARGS = ("n", "lambda0", "c", "normX", "r0", "m", "delta")
+_SAFE_CALLS = {"sqrt", "log", "exp"}
+
+
+def _row_expressions() -> dict:
+    """name -> sympy expression of every explicit-constant formula (data-independent)."""
+    a7, a8, b = gf_chain_a7(), gd_chain_a8(), bernstein_l33()
+    return {"width_L3.5_W_radius": a7["width_W"], "width_L3.5_A_radius": a7["width_A"],
+            "c_min_L3.5": a7["c_condition"], "width_max_for_L3.5(iii)_at_t0": a7["width_max_for_iii"],
+            "width_L3.6_W_radius": a8["width_W"], "width_L3.6_A_radius": a8["width_A"],
+            "width_L3.6_(42)_strict": a8["width_42_strict"], "width_L3.6_(42)_split": a8["width_42_split"],
+            "c_min_L3.6": a8["c_condition"], "step_size_L3.6": a8["alpha_at_split"], "alpha_max": a8["alpha_max"],
+            "width_L3.3": b["width"]}
+
+
+def _is_arithmetic(code: str) -> bool:
+    """True when `code` is a Python expression made only of numbers, the _ARGS names, + - * / **, and
+    math.sqrt/log/exp calls (what sympy's Python printer gives for these formulas)."""
+    import ast
+
+    try:
+        tree = ast.parse(code, mode="eval")
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "math"
+                    and f.attr in _SAFE_CALLS) or node.keywords:
+                return False
+        elif isinstance(node, ast.Attribute):
+            if not (isinstance(node.value, ast.Name) and node.value.id == "math" and node.attr in _SAFE_CALLS):
+                return False
+        elif isinstance(node, ast.Name):
+            if node.id not in _ARGS and node.id != "math":
+                return False
+        elif isinstance(node, ast.Constant):
+            if not isinstance(node.value, (int, float)):
+                return False
+        elif not isinstance(node, (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Load, ast.operator, ast.unaryop)):
+            return False
+    return True
+
+
+@functools.cache
+def _compiled_rows() -> dict:
+    """name -> (formula as sympy prints it, float function of _ARGS). The sympy derivations take about a second,
+    so their printed forms are kept in the on-disk cache (proofs_checks._cache); a cached entry is used only if
+    it is plain arithmetic (_is_arithmetic), else everything is derived again."""
+    from ._cache import cache_path, read_json, write_json
+
+    path = cache_path("explicit-constants")
+    table = read_json(path)
+    ok = (isinstance(table, dict) and all(isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
+                                          and _is_arithmetic(v[1]) for v in table.values()))
+    if not ok:
+        table = {name: [sp.sstr(e), sp.pycode(e)] for name, e in _row_expressions().items()}
+        if not all(_is_arithmetic(code) for _, code in table.values()):  # pragma: no cover - a printer change
+            raise RuntimeError("explicit constants: sympy printed a formula that is not plain arithmetic")
+        write_json(path, table)
+    return {name: (formula, eval(f"lambda {', '.join(_ARGS)}: {code}", {"math": math}))  # noqa: S307 - checked above
+            for name, (formula, code) in table.items()}
+
+
 def explicit_constants(n_, lambda0_, c_, norm_X, r0_norm, delta_=None, m_=None) -> list[dict]:
-    """Numbers for the explicit constants; see proofs_checks.explicit_constants for the contract."""
-    vals = {n: n_, lam0: lambda0_, c: c_, nX: norm_X, r0: r0_norm}
-    a7 = gf_chain_a7()
-    a8 = gd_chain_a8()
+    """Numbers for the explicit constants; see proofs_checks.explicit_constants for the contract.
+
+    Each formula is evaluated in float64 from its compiled form (_compiled_rows); where that overflows or
+    divides by zero, from the sympy expression at 30 digits (which gives inf or the exact value)."""
+    rows_f = _compiled_rows()
+    args = {"n": n_, "lambda0": lambda0_, "c": c_, "normX": norm_X, "r0": r0_norm, "m": m_, "delta": delta_}
+
+    def val(name, **at):
+        a = args | at
+        try:
+            return float(rows_f[name][1](*(a[k] for k in _ARGS)))
+        except (OverflowError, ZeroDivisionError, TypeError, ValueError):
+            subs = {SYM_BY_NAME[k]: v for k, v in a.items() if v is not None}
+            return _num(_row_expressions()[name], subs)
+
     rows = []
 
-    def add(name, expr, source, statement, formula=None, value=None):
-        rows.append({"name": name, "value": _num(expr, vals) if value is None else float(value),
-                     "formula": formula or sp.sstr(expr), "source": source, "statement": statement})
+    def add(name, source, statement, formula=None, value=None):
+        rows.append({"name": name, "value": val(name) if value is None else float(value),
+                     "formula": formula or rows_f[name][0], "source": source, "statement": statement})
 
-    add("width_L3.5_W_radius", a7["width_W"], "A.7 radius condition ||W(t)-W(0)|| <= R", "L3.5")
-    add("width_L3.5_A_radius", a7["width_A"], "A.7 condition ||A(t)-A(0)|| <= c sqrt(m)", "L3.5")
-    w35 = max(_num(a7["width_W"], vals), _num(a7["width_A"], vals))
-    add("width_L3.5", a7["width_W"], "A.7 radius conditions (max of W and A)", "L3.5",
+    add("width_L3.5_W_radius", "A.7 radius condition ||W(t)-W(0)|| <= R", "L3.5")
+    add("width_L3.5_A_radius", "A.7 condition ||A(t)-A(0)|| <= c sqrt(m)", "L3.5")
+    w35 = max(val("width_L3.5_W_radius"), val("width_L3.5_A_radius"))
+    add("width_L3.5", "A.7 radius conditions (max of W and A)", "L3.5",
         formula="max(2048*c**2*n*normX**2*r0**2/lambda0**3, 64*n*r0**2/lambda0**2)", value=w35)
-    add("c_min_L3.5", a7["c_condition"], "A.7: R <= c sqrt(m) keeps ||W(t)|| <= 2c sqrt(m) ('c >~ sqrt(lambda0)/||X||')",
-        "L3.5")
-    add("width_max_for_L3.5(iii)_at_t0", a7["width_max_for_iii"],
+    add("c_min_L3.5", "A.7: R <= c sqrt(m) keeps ||W(t)|| <= 2c sqrt(m) ('c >~ sqrt(lambda0)/||X||')", "L3.5")
+    add("width_max_for_L3.5(iii)_at_t0",
         "L3.5 (iii) at t = 0 with ||v(0)|| = sqrt(m): an UPPER bound on m (conflicts with width_L3.5)", "L3.5")
     wr, parts = repaired_gf_width(n_, lambda0_, c_, norm_X, r0_norm)
     rows.append({"name": "width_L3.5_repaired", "value": wr,
@@ -236,31 +320,28 @@ def explicit_constants(n_, lambda0_, c_, norm_X, r0_norm, delta_=None, m_=None) 
                             "(4/lambda0) sqrt(n) r0 (1 + 8 c sqrt(n) r0/(lambda0 sqrt(m))) "
                             "= c sqrt(m), squared",
                  "source": "A.7 chain with honest ||u||, ||v|| bounds and corrected L3.4", "statement": "L3.5"})
-    add("width_L3.6_W_radius", a8["width_W"], "A.8 radius condition ||W(k)-W(0)|| <= R", "L3.6")
-    add("width_L3.6_A_radius", a8["width_A"], "A.8 condition ||A(k)-A(0)|| <= c sqrt(m)", "L3.6")
-    add("width_L3.6_(42)_strict", a8["width_42_strict"],
-        "A.8 (41)-(43): the absorbed term 2*alpha*K42 needs K42 < lambda0/4", "L3.6")
-    add("width_L3.6_(42)_split", a8["width_42_split"], "A.8 (41)-(43) with K42 <= lambda0/8", "L3.6")
-    w36 = max(_num(a8["width_W"], vals), _num(a8["width_A"], vals), _num(a8["width_42_split"], vals))
-    add("width_L3.6", a8["width_42_split"], "A.8 radius conditions and (41)-(43) (max)", "L3.6",
+    add("width_L3.6_W_radius", "A.8 radius condition ||W(k)-W(0)|| <= R", "L3.6")
+    add("width_L3.6_A_radius", "A.8 condition ||A(k)-A(0)|| <= c sqrt(m)", "L3.6")
+    add("width_L3.6_(42)_strict", "A.8 (41)-(43): the absorbed term 2*alpha*K42 needs K42 < lambda0/4", "L3.6")
+    add("width_L3.6_(42)_split", "A.8 (41)-(43) with K42 <= lambda0/8", "L3.6")
+    w36 = max(val("width_L3.6_W_radius"), val("width_L3.6_A_radius"), val("width_L3.6_(42)_split"))
+    add("width_L3.6", "A.8 radius conditions and (41)-(43) (max)", "L3.6",
         formula="max(8192*c**2*n*normX**2*r0**2/lambda0**3, 256*n*r0**2/lambda0**2, 147456*c**2*n**2*r0**2/lambda0**3)",
         value=w36)
-    add("c_min_L3.6", a8["c_condition"], "A.8: R <= c sqrt(m)", "L3.6")
-    a_split = _num(a8["alpha_at_split"], vals)
-    add("step_size_L3.6", a8["alpha_at_split"], "A.8 (41)-(43): alpha <= (lambda0/2 - 2 K42)/K41^2 at width_L3.6",
-        "L3.6", value=min(a_split, 1.0 / lambda0_))
+    add("c_min_L3.6", "A.8: R <= c sqrt(m)", "L3.6")
+    add("step_size_L3.6", "A.8 (41)-(43): alpha <= (lambda0/2 - 2 K42)/K41^2 at width_L3.6", "L3.6",
+        value=min(val("step_size_L3.6"), 1.0 / lambda0_))
     if m_ is not None:
-        am = _num(a8["alpha_max"].subs(m, m_), vals)
+        am = val("alpha_max")
         rows.append({"name": "step_size_L3.6_at_m", "value": am if am > 0 else 0.0,
-                     "formula": sp.sstr(a8["alpha_max"]) + f" at m = {m_}",
+                     "formula": rows_f["alpha_max"][0] + f" at m = {m_}",
                      "source": "A.8 (41)-(43) at the given width (0: no step size works at this m)", "statement": "L3.6"})
     if delta_ is not None:
-        b = bernstein_l33()
-        v33 = vals | {delta: delta_}
-        rows.append({"name": "width_L3.3", "value": float(sp.N(b["width"].subs(v33), 30)), "formula": b["width_str"],
+        rows.append({"name": "width_L3.3", "value": val("width_L3.3"),
+                     "formula": "(48 n^2/lambda0^2 + 16 n/lambda0) log(n(n+1)/delta)",
                      "source": "A.5 with explicit Bernstein (moment form, BLM 2013 Thm 2.10), sigma^2 = 3/2, b = 2",
                      "statement": "L3.3"})
-        w33h = float(sp.N(b["width"].subs(vals | {delta: delta_ / 2}), 30))
+        w33h = val("width_L3.3", delta=delta_ / 2)
         rows.append({"name": "width_T3.1", "value": max(w33h, w35),
                      "formula": "max(width_L3.3(delta/2), width_L3.5)",
                      "source": "T3.1 = L2.1 (delta/2, gives c) + L3.3 (delta/2) + L3.5", "statement": "T3.1"})
@@ -269,3 +350,18 @@ def explicit_constants(n_, lambda0_, c_, norm_X, r0_norm, delta_=None, m_=None) 
                      "source": "T3.2 = L2.1 (delta/2) + L3.3 (delta/2) + L3.6 (lambda0^2 in L3.3, see finding)",
                      "statement": "T3.2"})
     return rows
+
+
+def explicit_constants_exact(n_, lambda0_, c_, norm_X, r0_norm, delta_=None, m_=None) -> dict:
+    """name -> value of every compiled formula from its sympy expression at 30 digits (the reference the tests
+    compare explicit_constants with)."""
+    vals = {n: n_, lam0: lambda0_, c: c_, nX: norm_X, r0: r0_norm}
+    if m_ is not None:
+        vals[m] = m_
+    if delta_ is not None:
+        vals[delta] = delta_
+    out = {}
+    for name, e in _row_expressions().items():
+        if e.free_symbols <= set(vals):
+            out[name] = _num(e, vals)
+    return out

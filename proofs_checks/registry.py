@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import json
 from dataclasses import dataclass, field
 from types import ModuleType
 
@@ -85,55 +84,20 @@ def audit(setting: dict | None = None, ids=None, *, cache: bool = True) -> list[
     (default ~/.cache/implicit-verifier), VERIFIER_NO_CACHE=1 (or cache=False) recomputes."""
     from verifier.summary import to_json
 
+    from ._cache import cache_path, read_json, write_json
+
     wanted = [mod for mod in modules() if ids is None or mod.ID in ids]
-    path = _audit_cache_path(setting) if cache else None
-    if path is not None and path.is_file():
-        try:
-            cached = {r["id"]: r for r in json.loads(path.read_text())}
-            if all(mod.ID in cached for mod in wanted):
-                return [cached[mod.ID] for mod in wanted]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+    path = cache_path("audit", setting) if cache else None
+    try:
+        cached = {r["id"]: r for r in read_json(path) or []}
+        if all(mod.ID in cached for mod in wanted):
+            return [cached[mod.ID] for mod in wanted]
+    except (KeyError, TypeError):
+        pass
     out = []
     for mod in wanted:
         rec = mod.audit(setting)
         out.append(to_json(rec.record() if hasattr(rec, "record") else rec))
-    if path is not None and ids is None:
-        _write_atomic(path, json.dumps(out))
+    if ids is None:
+        write_json(path, out)
     return out
-
-
-def _audit_cache_path(setting):
-    import hashlib
-    import os
-    from pathlib import Path
-
-    if os.environ.get("VERIFIER_NO_CACHE"):
-        return None
-    import verifier
-    from verifier.summary import to_json
-
-    h = hashlib.sha256()
-    roots = (Path(__file__).parent, Path(verifier.__file__).parent / "theory")
-    for root in roots:
-        for f in sorted(root.glob("*.py")):
-            h.update(f.name.encode())
-            h.update(f.read_bytes())
-    h.update(json.dumps(to_json(setting or {}), sort_keys=True).encode())
-    base = Path(os.environ.get("VERIFIER_CACHE_DIR") or Path.home() / ".cache" / "implicit-verifier")
-    return base / f"audit-{verifier.__version__}-{h.hexdigest()[:20]}.json"
-
-
-def _write_atomic(path, text: str) -> None:
-    """Write via a temporary file and rename, so concurrent runs never read a partial cache."""
-    import os
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # an unwritable home: the audit is recomputed next time

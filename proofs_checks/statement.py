@@ -9,6 +9,7 @@ symbols below and the hidden-constant symbols of `proofs_checks.hidden_constants
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import mpmath
@@ -89,19 +90,34 @@ class Statement:
 
 def evaluate(expr, values: dict, constants: dict, dps: int = 30):
     """expr at `values` (keys of SYMBOLS) and hidden constants (name -> value), via mpmath at dps digits.
+    A float value stands for its shortest repr (0.1 is the decimal 0.1), as the user typed it.
     Returns an mpf, or None when a needed value is missing."""
-    subs = {}
+    syms, f = _mp_function(sp.sympify(expr))
+    by_symbol = {}
     for name, sym in SYMBOLS.items():
-        v = values.get(name)
-        if v is not None:
-            subs[sym] = sp.Float(repr(float(v)), dps + 10) if isinstance(v, float) else sp.sympify(v)
+        if values.get(name) is not None:
+            by_symbol[sym] = values[name]
     for name, v in constants.items():
-        subs[HIDDEN_CONSTANTS[name].symbol] = sp.Float(repr(float(v)), dps + 10)
-    e = sp.sympify(expr).subs(subs)
-    if e.free_symbols:
+        by_symbol[HIDDEN_CONSTANTS[name].symbol] = float(v)
+    if any(sym not in by_symbol for sym in syms):
         return None
+    with mpmath.workdps(dps + 10):
+        args = [mpmath.mpf(repr(float(v))) if isinstance(v, float) else mpmath.mpf(v) for v in
+                (by_symbol[sym] for sym in syms)]
     with mpmath.workdps(dps):
-        return +mpmath.mpf(sp.lambdify([], e, "mpmath")())
+        return +mpmath.mpf(f(*args))
+
+
+@functools.cache
+def _mp_function(expr: sp.Expr):
+    """(free symbols in a fixed order, an mpmath function of them) for expr; compiled once per expression
+    (sympy's mpmath printer, as lambdify uses it, without lambdify's per-call cost)."""
+    from sympy.printing.pycode import MpmathPrinter
+
+    syms = tuple(sorted(expr.free_symbols, key=str))
+    args = [sp.Symbol(f"_x{i}") for i in range(len(syms))]
+    code = MpmathPrinter({"fully_qualified_modules": True}).doprint(expr.xreplace(dict(zip(syms, args))))
+    return syms, eval(f"lambda {', '.join(map(str, args))}: {code}", {"mpmath": mpmath})  # noqa: S307 - our own expr
 
 
 def quantity_rows(statements, values: dict, overrides: dict | None = None, dps: int = 30) -> list[dict]:

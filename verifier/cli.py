@@ -186,7 +186,8 @@ def main():
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
               help="Continue the interrupted run in this directory (other options are taken from it; --steps may extend it).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--no-audit", "no_audit", is_flag=True, help="Leave the symbolic proof audit out of the report (saves ~5 s).")
+@click.option("--no-audit", "no_audit", is_flag=True,
+              help="Leave the symbolic proof audit out of the report (cached after its first run).")
 @click.option("--no-certify", "no_certify", is_flag=True,
               help="Skip the rigorous certificates (lambda0 interval, contraction at theta(0) and theta(K)).")
 @_guard

@@ -1,6 +1,7 @@
 """One pass of `verifier run` / `verifier check`: data -> setting -> theory -> engine -> claims -> report."""
 from __future__ import annotations
 
+import contextlib
 import math
 import platform
 import time
@@ -16,6 +17,7 @@ from .engine.backend import BackendError, get_backend
 from .engine.model import Params
 from .engine.ntk import ntk_terms
 from .engine.probes import l22_probe
+from .engine.threads import blas_limits
 from .engine.train import NTK_KEYS
 from .rundir import atomic_savez, atomic_write, load_checkpoint, save_checkpoint
 from .setting import (
@@ -305,10 +307,13 @@ def execute(s: Setting, out_dir=None, *, data: Dataset | None = None, on_step=No
     cfg = TrainConfig(s.gamma, pr.step_size, s.steps, tol=s.tol, solver=s.solver, ntk_every=s.ntk_every,
                       t_final=pr.theory.t_final, rtol=s.gf_rtol, checkpoint_every=s.checkpoint_every)
     trainer = train_gf if s.method == "gf" else train_gd
+    # numpy: BLAS threads by problem size (engine.threads); torch manages its own threads and devices
+    limits = blas_limits(pr.data.n, s.width) if s.backend == "numpy" else contextlib.nullcontext()
     t0 = time.perf_counter()
-    traj = trainer(pr.params, pr.data.X, pr.data.y, cfg, bk=pr.backend, on_step=on_step,
-                   on_checkpoint=None if out is None else (lambda st, tr: save_checkpoint(out, st, tr)),
-                   resume=resume_state)
+    with limits as blas_threads:
+        traj = trainer(pr.params, pr.data.X, pr.data.y, cfg, bk=pr.backend, on_step=on_step,
+                       on_checkpoint=None if out is None else (lambda st, tr: save_checkpoint(out, st, tr)),
+                       resume=resume_state)
     wall = time.perf_counter() - t0
     arr = traj.arrays()
     g0_dev = float(np.linalg.norm(gram_finite(pr.data.X, pr.params.W) - pr.G_inf, 2))
@@ -329,7 +334,9 @@ def execute(s: Setting, out_dir=None, *, data: Dataset | None = None, on_step=No
                       "final_loss": float(arr["loss"][-1]) if n_rec else None,
                       "initial_loss": float(arr["loss"][0]) if n_rec else None,
                       "final_time": float(arr["time"][-1]) if n_rec else None,
-                      "G0_minus_Ginf_norm": g0_dev, "l22_probe": probe}
+                      "G0_minus_Ginf_norm": g0_dev, "l22_probe": probe,
+                      # BLAS threads during training (engine.threads); None: the libraries' default
+                      "blas_threads": blas_threads}
     summary["solver"] = {
         "method": s.solver, "tol": s.tol,
         "fwd_iters_min": int(arr["fwd_iters"].min()) if n_rec else 0,

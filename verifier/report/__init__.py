@@ -19,7 +19,6 @@ from proofs_checks.theory_numbers import TheoryNumbers, envelopes
 
 from ..rundir import atomic_write
 from ._format import anchor, fmt, fmt3, md_cell, verdict_class
-from .figures import make_figures
 from .tables import distance_rows, statement_groups
 
 __all__ = ["write_report", "headline", "headline_tone", "fmt"]
@@ -163,6 +162,8 @@ def report_context(summary: dict, traj: dict) -> dict:
     """Everything the templates show, from a summary and its trajectory (figures included, as Figure records)."""
     th = TheoryNumbers.from_dict(summary["theory"])
     env = envelopes(th, traj["step"], traj.get("time"))
+    from .figures import make_figures  # matplotlib: only when figures are drawn (check stays fast)
+
     figs = list(make_figures(traj, th, env).values())
     groups = statement_groups(summary, traj, env)
     return {

@@ -1,0 +1,123 @@
+"""The fast paths behind `verifier check` and `verifier run`: BLAS threads by problem size, explicit constants
+from compiled formulas (against sympy at 30 digits), and a cache that holds data, never code."""
+import json
+import math
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+import proofs_checks.constants as C
+from verifier.engine.threads import SINGLE_THREAD_BELOW, blas_limits, blas_threads
+
+
+def test_blas_threads_policy_and_override(monkeypatch):
+    monkeypatch.delenv("VERIFIER_BLAS_THREADS", raising=False)
+    m = 512
+    n_small = int(SINGLE_THREAD_BELOW // (m * m)) - 1
+    assert blas_threads(n_small, m) == 1
+    assert blas_threads(n_small + 2, m) is None
+    monkeypatch.setenv("VERIFIER_BLAS_THREADS", "3")
+    assert blas_threads(10, 10) == 3
+    monkeypatch.setenv("VERIFIER_BLAS_THREADS", "0")
+    assert blas_threads(10, 10) is None
+    for bad in ("x", "-1", "1.5"):
+        monkeypatch.setenv("VERIFIER_BLAS_THREADS", bad)
+        with pytest.raises(ValueError, match="VERIFIER_BLAS_THREADS"):
+            blas_threads(10, 10)
+
+
+def test_blas_limits_really_limits(monkeypatch):
+    monkeypatch.delenv("VERIFIER_BLAS_THREADS", raising=False)
+    with blas_limits(10, 10) as k:
+        assert k == 1
+        assert all(i["num_threads"] == 1 for i in threadpool_info() if i["user_api"] == "blas")
+    with blas_limits(10**4, 10**4) as k:
+        assert k is None
+
+
+def test_a_run_records_its_blas_threads(monkeypatch):
+    from verifier.pipeline import execute
+    from verifier.setting import Setting
+
+    monkeypatch.delenv("VERIFIER_BLAS_THREADS", raising=False)
+    out = execute(Setting(dataset="synthetic:n=10,d=4,seed=1", width=16, steps=2, certify=False, audit=False))
+    assert out.summary["run"]["blas_threads"] == 1
+
+
+VALUES = [(360, 1.3477e-4, 1.97665, 5.123, 31.4, 0.1, 512), (7, 0.2, 2.0, 2.0, 3.0, 0.05, 100),
+          (1000, 3.3e-7, 1.02, 17.0, 44.7, 1e-3, 4000)]
+
+
+@pytest.mark.parametrize("args", VALUES)
+def test_compiled_explicit_constants_agree_with_sympy(args):
+    n, lam0, c, nX, r0, delta, m = args
+    fast = {r["name"]: r["value"] for r in C.explicit_constants(n, lam0, c, nX, r0, delta, m_=m)}
+    exact = C.explicit_constants_exact(n, lam0, c, nX, r0, delta, m_=m)
+    assert {"width_L3.5_W_radius", "width_L3.6_(42)_split", "width_L3.3", "alpha_max"} <= set(exact)
+    for name, v in exact.items():
+        if name == "alpha_max":
+            assert fast["step_size_L3.6_at_m"] == pytest.approx(max(v, 0.0), rel=1e-12, abs=1e-300)
+        elif name == "step_size_L3.6":
+            assert fast[name] == pytest.approx(min(v, 1 / lam0), rel=1e-12)
+        else:
+            assert fast[name] == pytest.approx(v, rel=1e-12), name
+    # the maxima are maxima of the parts
+    assert fast["width_L3.5"] == max(fast["width_L3.5_W_radius"], fast["width_L3.5_A_radius"])
+    assert fast["width_T3.2"] >= fast["width_L3.6"]
+
+
+def test_overflowing_constants_fall_back_to_sympy():
+    rows = {r["name"]: r["value"] for r in C.explicit_constants(360, 1e-120, 2.0, 5.0, 30.0, 0.1, m_=512)}
+    assert math.isinf(rows["width_L3.5_W_radius"]) and math.isinf(rows["width_L3.6"])
+    assert rows["c_min_L3.5"] == pytest.approx(math.sqrt(1e-120) / (4 * 5.0), rel=1e-12)
+
+
+def test_repaired_width_is_the_positive_root_of_both_conditions():
+    n, lam0, c, nX, r0 = 360, 1.3e-4, 1.97, 5.0, 20.0
+    w, parts = C.repaired_gf_width(n, lam0, c, nX, r0)
+    q = math.sqrt(parts["width_W"])
+    A0, V0 = 8 * c * math.sqrt(n) * r0 / lam0, 4 * c * math.sqrt(n) * r0 / lam0
+    # at q the W condition holds with equality: drift bound = corrected radius
+    lhs = (2 / lam0) * math.sqrt(n) * r0 * (3 * q + 2 * A0 + V0) / q
+    assert lhs == pytest.approx(q * lam0 / (12 * c * math.sqrt(n) * nX), rel=1e-12)
+    qa = math.sqrt(parts["width_A"])
+    assert (4 / lam0) * math.sqrt(n) * r0 * (qa + A0) / qa == pytest.approx(c * qa, rel=1e-12)
+    assert w == max(parts["width_W"], parts["width_A"])
+
+
+@pytest.mark.parametrize("code", ["__import__('os').getcwd()", "math.__dict__", "(lambda: 1)()", "n.real",
+                                  "open('x')", "'a' * n", "[n][0]"])
+def test_only_plain_arithmetic_is_accepted_from_the_cache(code):
+    assert not C._is_arithmetic(code)
+    assert C._is_arithmetic("(16*n/lambda0 + 48*n**2/lambda0**2)*math.log(n*(n + 1)/delta)")
+
+
+def test_a_tampered_cache_entry_is_recomputed(tmp_path, monkeypatch):
+    monkeypatch.setenv("VERIFIER_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("VERIFIER_NO_CACHE", raising=False)
+    from proofs_checks._cache import cache_path
+
+    path = cache_path("explicit-constants")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"width_L3.3": ["x", "__import__('os').getcwd()"]}))
+    C._compiled_rows.cache_clear()
+    try:
+        rows = C._compiled_rows()
+        assert rows["width_L3.3"][0] != "x"
+        assert rows["width_L3.3"][1](10, 0.1, 1.0, 1.0, 1.0, 100, 0.05) == pytest.approx(
+            (48 * 100 / 0.01 + 16 * 10 / 0.1) * math.log(110 / 0.05), rel=1e-14)
+        stored = json.loads(path.read_text())
+        assert all(C._is_arithmetic(code) for _, code in stored.values()) and len(stored) > 1
+    finally:
+        C._compiled_rows.cache_clear()
+
+
+def test_digits_loader_reads_the_same_rows_as_scikit_learn():
+    from sklearn.datasets import load_digits
+
+    from verifier.data import _load_digits
+
+    X, y, _ = _load_digits()
+    Xr, t = load_digits(n_class=2, return_X_y=True)
+    assert np.array_equal(X, Xr) and np.array_equal(y, np.where(t == 1, 1.0, -1.0))
