@@ -121,3 +121,78 @@ def test_digits_loader_reads_the_same_rows_as_scikit_learn():
     X, y, _ = _load_digits()
     Xr, t = load_digits(n_class=2, return_X_y=True)
     assert np.array_equal(X, Xr) and np.array_equal(y, np.where(t == 1, 1.0, -1.0))
+
+
+def _small_problem(seed=3, n=8, d=4, m=140):
+    from verifier.engine import init_params
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    X /= np.linalg.norm(X, axis=1)[:, None]
+    return X, np.sign(rng.standard_normal(n)), init_params(m, d, seed)
+
+
+@pytest.mark.parametrize("method", ["gd", "gf"])
+def test_a_head_start_from_prepare_changes_no_record(method):
+    """train_gd/train_gf given theta(0)'s evaluation and the norms' start vectors record the same numbers as
+    when they compute them (m = 140 >= 128, so the norms go through Lanczos and use the vectors)."""
+    from verifier.engine import TrainConfig, evaluate, get_backend, train_gd, train_gf
+
+    X, y, p0 = _small_problem()
+    cfg = TrainConfig(gamma=0.2, step_size=0.05, steps=4, ntk_every=2, t_final=0.2 if method == "gf" else None)
+    train = train_gd if method == "gd" else train_gf
+    plain = train(p0, X, y, cfg).arrays()
+    nb = get_backend("numpy")
+    vecs = {"A": nb.spectral_norm(p0.A)[1], "W": nb.spectral_norm(p0.W)[1]}
+    ev0 = evaluate(p0, X, y, cfg.gamma, tol=cfg.tol, method=cfg.solver)
+    calls = []
+    head = train(p0, X, y, cfg, first=ev0, norm_vecs=vecs, on_step=lambda k, ev: calls.append((k, ev))).arrays()
+    assert calls[0][1] is ev0
+    for key in plain:
+        if key == "seconds":
+            continue
+        if key in ("contraction", "A_norm_scaled", "W_norm_scaled", "dist_A", "dist_W"):
+            np.testing.assert_allclose(head[key], plain[key], rtol=1e-13, atol=0, err_msg=key)
+        else:
+            np.testing.assert_array_equal(head[key], plain[key], err_msg=key)
+
+
+def test_check_uses_the_evaluation_of_prepare(monkeypatch):
+    """`verifier check` solves theta(0)'s equilibrium once (prepare), not again for its zero-step record."""
+    import verifier.engine.gradients as grads
+    from verifier.pipeline import check
+    from verifier.setting import Setting
+
+    n_calls = []
+    real = grads.evaluate
+
+    def counting(*a, **k):
+        n_calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(grads, "evaluate", counting)
+    import verifier.engine.train as train_mod
+    import verifier.pipeline as pipe
+
+    monkeypatch.setattr(train_mod, "evaluate", counting)
+    monkeypatch.setattr(pipe, "evaluate", counting)
+    out = check(Setting(dataset="synthetic:n=10,d=4,seed=1", width=16))
+    assert len(n_calls) == 1 and out["claims"]
+
+
+def test_theory_number_functions_agree_with_sympy():
+    """The compiled float functions behind TheoryNumbers against sympy's own evaluation of each expression."""
+    import sympy as sp
+
+    from proofs_checks import theory_numbers as T
+    from proofs_checks.hidden_constants import HIDDEN_CONSTANTS
+    from proofs_checks.statement import SYMBOLS
+
+    vals = {"n": 37, "m": 1234, "d": 5, "gamma": 0.07, "c": 1.9, "delta": 0.02, "lambda0": 0.0123, "alpha": 2e-4,
+            "norm_X": 4.4, "r0_norm": 7.25}
+    consts = [3.0 + i / 7 for i in range(len(HIDDEN_CONSTANTS))]
+    args = [float(vals[k]) for k in T._INPUT_NAMES] + consts
+    syms = [SYMBOLS[k] for k in T._INPUT_NAMES] + [h.symbol for h in HIDDEN_CONSTANTS.values()]
+    for name, f in T._compiled().items():
+        ref = sp.sympify(T.DERIVED[name][1]).xreplace(dict(zip(syms, map(sp.Float, args)))).evalf(30)
+        assert f(*args) == pytest.approx(float(ref), rel=1e-13), name

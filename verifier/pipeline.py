@@ -52,6 +52,10 @@ class Prepared:
     lambda_max_H0: float
     backend: object
     warnings: list = field(default_factory=list)
+    #: theta(0)'s evaluation (numpy, float64) and the spectral norms' singular vectors at theta(0): the
+    #: trainer's first record reuses them instead of solving and factorizing again
+    first: object = None
+    norm_vecs: dict = field(default_factory=dict)
 
 
 def prepare(s: Setting, data: Dataset | None = None) -> Prepared:
@@ -65,7 +69,7 @@ def prepare(s: Setting, data: Dataset | None = None) -> Prepared:
     check_memory(ds.n, ds.d, s.width, 4 if s.dtype == "float32" else 8)
     p0 = init_params(s.width, ds.d, s.seed)
     nb = get_backend("numpy")
-    norm_A0, norm_W0 = nb.spectral_norm(p0.A)[0], nb.spectral_norm(p0.W)[0]  # Lanczos to machine precision
+    (norm_A0, vec_A), (norm_W0, vec_W) = nb.spectral_norm(p0.A), nb.spectral_norm(p0.W)  # Lanczos, machine precision
     q0 = s.gamma * norm_A0 / math.sqrt(s.width)
     c0 = c_empirical(norm_A0, norm_W0, s.width)
     if q0 >= 1.0:
@@ -82,7 +86,16 @@ def prepare(s: Setting, data: Dataset | None = None) -> Prepared:
     G = gram_inf(ds.X)
     th = _theory(s, ds, G, norm_A0=norm_A0, norm_W0=norm_W0, alpha=alpha, r0_norm=float(np.linalg.norm(ev0.r)),
                  contraction_0=q0)
-    return Prepared(s, ds, p0, th, G, alpha, rule, lam_max_H0, bk, _warnings(ds, th))
+    vecs = {k: v for k, v in (("A", vec_A), ("W", vec_W)) if v is not None}
+    return Prepared(s, ds, p0, th, G, alpha, rule, lam_max_H0, bk, _warnings(ds, th), first=ev0, norm_vecs=vecs)
+
+
+def _start_kw(pr: Prepared) -> dict:
+    """The trainer's head start from prepare (theta(0)'s evaluation, the norms' vectors): numpy float64 only,
+    where it is the same computation the trainer would do."""
+    if pr.backend.name != "numpy" or pr.setting.dtype != "float64":
+        return {}
+    return {"first": pr.first, "norm_vecs": pr.norm_vecs}
 
 
 #: lambda0 below this, with a small smallest angle, usually means unscaled or nearly collinear features
@@ -247,7 +260,7 @@ def check(s: Setting, *, certify: bool = False, data: Dataset | None = None) -> 
     s.validate()
     pr = prepare(s, data)
     traj = train_gd(pr.params, pr.data.X, pr.data.y, TrainConfig(s.gamma, pr.step_size, 0, tol=s.tol,
-                                                                   solver=s.solver))
+                                                                   solver=s.solver), **_start_kw(pr))
     g0_dev = float(np.linalg.norm(gram_finite(pr.data.X, pr.params.W) - pr.G_inf, 2))
     certs = _certificates(pr, None) if certify else None
     out = _base_summary(pr)
@@ -313,7 +326,7 @@ def execute(s: Setting, out_dir=None, *, data: Dataset | None = None, on_step=No
     with limits as blas_threads:
         traj = trainer(pr.params, pr.data.X, pr.data.y, cfg, bk=pr.backend, on_step=on_step,
                        on_checkpoint=None if out is None else (lambda st, tr: save_checkpoint(out, st, tr)),
-                       resume=resume_state)
+                       resume=resume_state, **({} if resume_state is not None else _start_kw(pr)))
     wall = time.perf_counter() - t0
     arr = traj.arrays()
     g0_dev = float(np.linalg.norm(gram_finite(pr.data.X, pr.params.W) - pr.G_inf, 2))

@@ -178,14 +178,14 @@ def _state(kind, k, t, p, Z, B, rec: _Recorder, extra=None):
     return st
 
 
-def _start(p0, X, y, cfg, bk, resume):
+def _start(p0, X, y, cfg, bk, resume, norm_vecs=None):
     """Common set-up: backend arrays, a trajectory (fresh or resumed) and the loop state."""
     traj = Trajectory(init=p0.copy())
     Xb, yb = bk.asarray(X), bk.asarray(y)
     p0b = p0.to(bk)
     if resume is None:
         return (traj, Xb, yb, p0b, p0b.copy(), None, None, 0, 0.0,
-                _Recorder(traj, bk, p0b, cfg.gamma, Xb, cfg.ntk_every, cfg.tol))
+                _Recorder(traj, bk, p0b, cfg.gamma, Xb, cfg.ntk_every, cfg.tol, norm_vecs))
     traj.records = {k: list(resume["records"].get(k, [])) for k in {**TRAJECTORY_KEYS, **NTK_KEYS}}
     n_old = len(traj.records["step"])
     for key in TRAJECTORY_KEYS:
@@ -206,15 +206,17 @@ def _start(p0, X, y, cfg, bk, resume):
 
 
 def train_gd(p0: Params, X, y, cfg: TrainConfig, *, bk=None, on_step=None, on_checkpoint=None,
-             resume: dict | None = None) -> Trajectory:
+             resume: dict | None = None, first=None, norm_vecs: dict | None = None) -> Trajectory:
     """theta(k+1) = theta(k) - alpha grad L(theta(k)) for k < steps, all four parameters.
 
     Records at theta(0..steps). Warm starts: each solve starts from the previous step's equilibrium /
     adjoint. on_checkpoint(state) receives the full loop state every cfg.checkpoint_every records and
     when the run ends; passing such a state back as ``resume`` continues the run bit for bit.
+    A fresh run may pass ``first``, theta(0)'s evaluation (the same `evaluate` call with this cfg's solver
+    options, from Z = 0), and ``norm_vecs``, start vectors for the recorded spectral norms.
     """
     bk = bk or get_backend("numpy")
-    traj, Xb, yb, _p0b, p, Z, B, k0, _t, rec = _start(p0, X, y, cfg, bk, resume)
+    traj, Xb, yb, _p0b, p, Z, B, k0, _t, rec = _start(p0, X, y, cfg, bk, resume, norm_vecs)
     kw = {"tol": cfg.tol, "max_iter": cfg.max_iter, "method": cfg.solver}
     a = cfg.step_size
     p_index = k0  # invariant: p = theta(p_index), Z/B = the warm starts for evaluating it
@@ -222,7 +224,10 @@ def train_gd(p0: Params, X, y, cfg: TrainConfig, *, bk=None, on_step=None, on_ch
     try:
         for k in range(k0, cfg.steps + 1):
             try:
-                ev = evaluate(p, Xb, yb, cfg.gamma, Z0=Z, B0=B, bk=bk, **kw)
+                if k == 0 and first is not None and resume is None:
+                    ev = first
+                else:
+                    ev = evaluate(p, Xb, yb, cfg.gamma, Z0=Z, B0=B, bk=bk, **kw)
             except SolveError as exc:
                 traj.stopped_reason, traj.stopped_step = str(exc), k
                 break
@@ -287,16 +292,17 @@ def _grads_np(bk, g):
 
 
 def train_gf(p0: Params, X, y, cfg: TrainConfig, *, bk=None, on_step=None, on_checkpoint=None,
-             resume: dict | None = None) -> Trajectory:
+             resume: dict | None = None, first=None, norm_vecs: dict | None = None) -> Trajectory:
     """Integrate d theta/dt = -grad L(theta) on [0, t_final] with error control (rtol per step).
 
     Each accepted step's error estimate e satisfies ||e|| <= rtol * max(||theta||, 1) (Euclidean norm
     over all four parameters). Records at every accepted step (index = accepted steps, `time` = t).
+    ``first`` and ``norm_vecs``: as in train_gd.
     """
     if cfg.t_final is None or cfg.t_final <= 0:
         raise ValueError("gradient flow needs t_final > 0")
     bk = bk or get_backend("numpy")
-    traj, Xb, yb, _p0b, p, Z, B, k0, t, rec = _start(p0, X, y, cfg, bk, resume)
+    traj, Xb, yb, _p0b, p, Z, B, k0, t, rec = _start(p0, X, y, cfg, bk, resume, norm_vecs)
     kw = {"tol": cfg.tol, "max_iter": cfg.max_iter, "method": cfg.solver}
     h = float(resume["h"]) if resume else cfg.step_size
     k = k0
@@ -314,7 +320,7 @@ def train_gf(p0: Params, X, y, cfg: TrainConfig, *, bk=None, on_step=None, on_ch
         if resume is not None and resume.get("grads") is not None:
             k1 = Params(*(bk.asarray(x) for x in resume["grads"]))  # -grad L at theta(k): FSAL stage
         else:
-            ev = evaluate(p, Xb, yb, cfg.gamma, Z0=Z, B0=B, bk=bk, **kw)
+            ev = first if first is not None and resume is None else evaluate(p, Xb, yb, cfg.gamma, Z0=Z, B0=B, bk=bk, **kw)
             rec(0, 0.0, ev, p)
             if on_step is not None:
                 on_step(0, ev)
