@@ -196,3 +196,24 @@ def test_theory_number_functions_agree_with_sympy():
     for name, f in T._compiled().items():
         ref = sp.sympify(T.DERIVED[name][1]).xreplace(dict(zip(syms, map(sp.Float, args)))).evalf(30)
         assert f(*args) == pytest.approx(float(ref), rel=1e-13), name
+
+
+def test_the_audit_computed_beside_training_is_the_audit(tmp_path, monkeypatch):
+    """A run starts its setting's audit in a second process (spawn) and collects it after training: the
+    records equal an audit computed here without the cache, and the child filled the cache."""
+    from proofs_checks import registry
+    from proofs_checks._cache import cache_path
+    from verifier.pipeline import _audit_setting, _AuditJob, prepare
+    from verifier.setting import Setting
+
+    monkeypatch.setenv("VERIFIER_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("VERIFIER_NO_CACHE", raising=False)
+    pr = prepare(Setting(dataset="synthetic:n=6,d=3,seed=2", width=12))
+    job = _AuditJob(pr)
+    assert job.future is not None            # cold cache: computed in the child
+    got = job.result()
+    assert job.pool is None
+    assert cache_path("audit", _audit_setting(pr)).is_file()
+    assert got == registry.audit(_audit_setting(pr), cache=False)
+    again = _AuditJob(pr)                    # warm cache: no process
+    assert again.future is None and again.result() == got

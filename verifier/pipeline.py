@@ -167,7 +167,57 @@ def _theory_values(pr: Prepared) -> dict:
             "r0_norm": th.r0_norm}
 
 
-def _extras(pr: Prepared, *, audit: bool) -> dict:
+def _audit_setting(pr: Prepared) -> dict:
+    vals = _theory_values(pr)
+    return {k: vals[k] for k in ("n", "lambda0", "c", "norm_X", "r0_norm", "m", "delta")}
+
+
+class _AuditJob:
+    """The proof audit of a run's setting, computed in a second process while the run trains.
+
+    The audit is symbolic (sympy, one core) and the training of a default-size run uses one BLAS thread
+    (engine.threads), so on two cores the audit costs no wall time. A cached audit is read at once; a
+    process that cannot be started (e.g. inside a daemonic worker) or fails means computing it here."""
+
+    def __init__(self, pr: Prepared):
+        import multiprocessing as mp
+
+        from proofs_checks import registry
+        from proofs_checks._cache import cache_path
+
+        self.setting = _audit_setting(pr)
+        self.pool = self.future = None
+        path = cache_path("audit", self.setting)
+        if path is None or path.is_file() or mp.current_process().daemon:
+            return
+        try:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+            self.future = self.pool.submit(registry.audit, self.setting)
+        except (OSError, RuntimeError, ValueError):
+            self.close()
+
+    def result(self) -> list:
+        from proofs_checks import registry
+
+        try:
+            if self.future is not None:
+                try:
+                    return self.future.result()
+                except Exception:  # noqa: BLE001 - a failed helper process: compute the audit here
+                    pass
+            return registry.audit(self.setting)
+        finally:
+            self.close()
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self.future = None
+
+
+def _extras(pr: Prepared, *, audit: bool, audit_job: _AuditJob | None = None) -> dict:
     """The statements as sympy (one row per quantity and constant choice), the proofs' explicit requirements,
     the hidden-constant registry, and the proof audit."""
     import proofs_checks
@@ -185,7 +235,7 @@ def _extras(pr: Prepared, *, audit: bool) -> dict:
     if audit:
         from proofs_checks._common import audit_summary_line
 
-        records = registry.audit({k: vals[k] for k in ("n", "lambda0", "c", "norm_X", "r0_norm", "m", "delta")})
+        records = audit_job.result() if audit_job is not None else registry.audit(_audit_setting(pr))
         for r in records:
             r["summary"] = audit_summary_line(r)
         out["audit"] = records
@@ -322,11 +372,17 @@ def execute(s: Setting, out_dir=None, *, data: Dataset | None = None, on_step=No
     trainer = train_gf if s.method == "gf" else train_gd
     # numpy: BLAS threads by problem size (engine.threads); torch manages its own threads and devices
     limits = blas_limits(pr.data.n, s.width) if s.backend == "numpy" else contextlib.nullcontext()
+    audit_job = _AuditJob(pr) if s.audit else None
     t0 = time.perf_counter()
-    with limits as blas_threads:
-        traj = trainer(pr.params, pr.data.X, pr.data.y, cfg, bk=pr.backend, on_step=on_step,
-                       on_checkpoint=None if out is None else (lambda st, tr: save_checkpoint(out, st, tr)),
-                       resume=resume_state, **({} if resume_state is not None else _start_kw(pr)))
+    try:
+        with limits as blas_threads:
+            traj = trainer(pr.params, pr.data.X, pr.data.y, cfg, bk=pr.backend, on_step=on_step,
+                           on_checkpoint=None if out is None else (lambda st, tr: save_checkpoint(out, st, tr)),
+                           resume=resume_state, **({} if resume_state is not None else _start_kw(pr)))
+    except BaseException:
+        if audit_job is not None:
+            audit_job.close()
+        raise
     wall = time.perf_counter() - t0
     arr = traj.arrays()
     g0_dev = float(np.linalg.norm(gram_finite(pr.data.X, pr.params.W) - pr.G_inf, 2))
@@ -363,7 +419,7 @@ def execute(s: Setting, out_dir=None, *, data: Dataset | None = None, on_step=No
     }
     if len(arr["ntk_step"]):
         summary["ntk"] = {k: arr[k].tolist() for k in NTK_KEYS}
-    summary.update(_extras(pr, audit=s.audit))
+    summary.update(_extras(pr, audit=s.audit, audit_job=audit_job))
     _with_certificates(summary, certs)
     summary = to_json(summary)
     if out is not None:
