@@ -101,3 +101,18 @@ def test_theory_exponents_from_the_statements():
         t = ex[ws["id"]]
         assert slope_n == pytest.approx(t["n"], abs=0.08 if t["log_factor"] else 1e-3), ws["id"]
         assert slope_l == pytest.approx(t["inv_lambda0"], abs=1e-3), ws["id"]
+
+
+def test_all_or_none_successes_give_no_bootstrap_interval():
+    """Every group succeeded on all its seeds or on none: resampling the seeds cannot move m*, so no interval
+    is given (a zero-width one would claim a certainty four seeds do not give); with one mixed group there is."""
+    from verifier.sweep.stats import bootstrap_exponent
+
+    pts = [{"x": 16, "widths": [32, 128, 512], "k": [0, 4, 4], "n": [4, 4, 4]},
+           {"x": 32, "widths": [32, 128, 512], "k": [0, 0, 4], "n": [4, 4, 4]}]
+    res = bootstrap_exponent(pts, 0.95, reps=200)
+    assert math.isfinite(res["slope"]) and res["slope"] > 0
+    assert not any(map(math.isfinite, res["ci"])) and "no interval" in res["ci_note"]
+    pts[1]["k"] = [0, 2, 4]
+    res = bootstrap_exponent(pts, 0.5, reps=200)
+    assert all(map(math.isfinite, res["ci"])) and "ci_note" not in res

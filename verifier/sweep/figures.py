@@ -111,8 +111,9 @@ def _mstar(agg: dict) -> bytes | None:
         if math.isfinite(fit["slope"]):
             xx = np.geomspace(n[ok].min(), n[ok].max(), 20)
             ci = fit["ci"]
+            ci_s = f" [{ci[0]:.2f}, {ci[1]:.2f}]" if all(map(math.isfinite, ci)) else " (no interval)"
             ax.plot(xx, np.exp(fit["intercept"]) * xx ** fit["slope"], "k-", lw=1,
-                    label=f"fit: m* ~ n^{fit['slope']:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]")
+                    label=f"fit: m* ~ n^{fit['slope'] + 0.0:.2f}{ci_s}")
         for i, f in enumerate(fs):
             th = np.array([p["theory_width_C1"] for p in f["points"]], dtype=float)
             good = ok & np.isfinite(th) & (th > 0)

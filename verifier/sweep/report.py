@@ -108,8 +108,11 @@ def _fit(f) -> str:
     if not math.isfinite(e["slope"]):
         return "-"
     ci = e["ci"]
-    ci_s = f" [{ci[0]:.2f}, {ci[1]:.2f}]" if all(map(math.isfinite, ci)) else " [no interval]"
-    return f"{e['slope']:.2f}{ci_s} ({e['points']} points)"
+    if all(map(math.isfinite, ci)):
+        ci_s = f" [{ci[0]:.2f}, {ci[1]:.2f}]"
+    else:
+        ci_s = " [no interval: all-or-none successes]" if e.get("ci_note") else " [no interval]"
+    return f"{e['slope'] + 0.0:.2f}{ci_s} ({e['points']} points)"
 
 
 def _exponent_table(agg) -> dict | None:
@@ -189,7 +192,7 @@ def _headline(rows, agg, meta) -> list[str]:
         if f["statement"] in ("L3.3", "T3.2 (linear convergence)", "T3.1 (linear convergence)", "L3.6", "L3.5") \
                 and math.isfinite(e["slope"]):
             t = f["theory"]
-            lines.append(f"m* for '{f['event']}' on {f.get('dataset')} grows like n^{e['slope']:.2f} ({_fit(f['n'])}); "
+            lines.append(f"m* for '{f['event']}' on {f.get('dataset')} grows like n^{e['slope'] + 0.0:.2f} ({_fit(f['n'])}); "
                          f"{f['statement'].split(' ')[0]} prints n^{t['n']:g}" + (" log n" if t["log_factor"] else "")
                          + f" (n^{t['n_scaled']:g} with ||X||^2, ||r0||^2 ~ n; n^{f['n']['theory_on_this_data']:.2f} "
                          "on this data, lambda0 included).")

@@ -123,6 +123,11 @@ def bootstrap_exponent(points: list[dict], target: float, *, confidence: float =
            "reps": reps, "valid_reps": 0, "confidence": confidence}
     if reps <= 0 or not math.isfinite(slope):
         return res
+    if not any(0 < k < n for p in points for k, n in zip(p["k"], p["n"])):
+        # every group's seeds all succeeded or all failed: resampling them reproduces the same m*, so a
+        # percentile interval would have width 0 and suggest a certainty the few seeds do not give
+        res["ci_note"] = "no interval: every (n, m) group succeeded on all seeds or on none, so resampling cannot move m*"
+        return res
     rng = np.random.default_rng(seed)
     draws = [[rng.binomial(np.asarray(p["n"], dtype=int), np.asarray(p["k"], float) / np.maximum(np.asarray(p["n"]), 1),
                            size=(reps, len(p["n"]))) for p in points]]
