@@ -210,10 +210,15 @@ def test_the_audit_computed_beside_training_is_the_audit(tmp_path, monkeypatch):
     monkeypatch.delenv("VERIFIER_NO_CACHE", raising=False)
     pr = prepare(Setting(dataset="synthetic:n=6,d=3,seed=2", width=12))
     job = _AuditJob(pr)
-    assert job.future is not None            # cold cache: computed in the child
-    got = job.result()
-    assert job.pool is None
+    assert job.proc is not None              # cold cache: computed in the worker process
+    assert job.proc.wait(timeout=600) == 0
     assert cache_path("audit", _audit_setting(pr)).is_file()
-    assert got == registry.audit(_audit_setting(pr), cache=False)
+    got = job.result()
+    assert job.proc is None
+    fresh = registry.audit(_audit_setting(pr), cache=False)
+    assert [r["id"] for r in got] == [r["id"] for r in fresh]
+    for a, b in zip(got, fresh):
+        assert a["status"] == b["status"] and a["counts"] == b["counts"], a["id"]
+        assert [s["status"] for s in a["steps"]] == [s["status"] for s in b["steps"]], a["id"]
     again = _AuditJob(pr)                    # warm cache: no process
-    assert again.future is None and again.result() == got
+    assert again.proc is None and again.result() == got

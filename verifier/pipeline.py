@@ -153,7 +153,8 @@ def _setting_dict(pr: Prepared) -> dict:
     out = {"dataset": s.dataset, "n": pr.data.n, "d": pr.data.d, "width": s.width, "gamma": s.gamma,
            "step_size": pr.step_size, "step_size_rule": pr.step_rule, "steps": s.steps, "seed": s.seed,
            "backend": s.backend, "device": pr.backend.device, "dtype": s.dtype, "method": s.method,
-           "solver": s.solver, "ntk_every": s.ntk_every, "delta": s.delta, "tol": s.tol,
+           "solver": s.solver, "precision": s.solve_precision(), "ntk_every": s.ntk_every, "delta": s.delta,
+           "tol": s.tol,
            "on_parallel": s.on_parallel, "hidden_constants": dict(s.hidden), "constants": s.constants}
     if s.method == "gf":
         out.update(t_final=pr.theory.t_final, gf_rtol=s.gf_rtol)
@@ -176,45 +177,50 @@ class _AuditJob:
     """The proof audit of a run's setting, computed in a second process while the run trains.
 
     The audit is symbolic (sympy, one core) and the training of a default-size run uses one BLAS thread
-    (engine.threads), so on two cores the audit costs no wall time. A cached audit is read at once; a
-    process that cannot be started (e.g. inside a daemonic worker) or fails means computing it here."""
+    (engine.threads), so on two cores the audit costs no wall time. The second process is a plain
+    `python -m proofs_checks._audit_worker` that fills the on-disk cache (nothing of the caller's program
+    runs in it); the result is read from the cache after training. A cached audit is read at once; no cache,
+    a process that cannot start or that fails means computing the audit here."""
 
     def __init__(self, pr: Prepared):
-        import multiprocessing as mp
+        import json
+        import os
+        import subprocess
+        import sys
 
-        from proofs_checks import registry
+        import proofs_checks
         from proofs_checks._cache import cache_path
+        from verifier.summary import to_json
 
         self.setting = _audit_setting(pr)
-        self.pool = self.future = None
-        path = cache_path("audit", self.setting)
-        if path is None or path.is_file() or mp.current_process().daemon:
+        self.proc = None
+        self.path = cache_path("audit", self.setting)
+        if self.path is None or self.path.is_file():
             return
+        root = str(Path(proofs_checks.__file__).resolve().parent.parent)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([root] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
         try:
-            from concurrent.futures import ProcessPoolExecutor
-
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
-            self.future = self.pool.submit(registry.audit, self.setting)
-        except (OSError, RuntimeError, ValueError):
-            self.close()
+            self.proc = subprocess.Popen([sys.executable, "-m", "proofs_checks._audit_worker",
+                                          json.dumps(to_json(self.setting))], env=env,
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            self.proc = None
 
     def result(self) -> list:
         from proofs_checks import registry
 
-        try:
-            if self.future is not None:
-                try:
-                    return self.future.result()
-                except Exception:  # noqa: BLE001 - a failed helper process: compute the audit here
-                    pass
-            return registry.audit(self.setting)
-        finally:
-            self.close()
+        if self.proc is not None:
+            try:
+                self.proc.wait()
+            finally:
+                self.close()
+        return registry.audit(self.setting)   # from the cache the worker wrote, else computed here
 
     def close(self):
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-        self.pool = self.future = None
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
 
 
 def _extras(pr: Prepared, *, audit: bool, audit_job: _AuditJob | None = None) -> dict:
@@ -368,7 +374,8 @@ def execute(s: Setting, out_dir=None, *, data: Dataset | None = None, on_step=No
         if resume_state is None:
             atomic_savez(out / "data.npz", X=pr.data.X, y=pr.data.y)
     cfg = TrainConfig(s.gamma, pr.step_size, s.steps, tol=s.tol, solver=s.solver, ntk_every=s.ntk_every,
-                      t_final=pr.theory.t_final, rtol=s.gf_rtol, checkpoint_every=s.checkpoint_every)
+                      t_final=pr.theory.t_final, rtol=s.gf_rtol, checkpoint_every=s.checkpoint_every,
+                      precision=s.solve_precision())
     trainer = train_gf if s.method == "gf" else train_gd
     # numpy: BLAS threads by problem size (engine.threads); torch manages its own threads and devices
     limits = blas_limits(pr.data.n, s.width) if s.backend == "numpy" else contextlib.nullcontext()
@@ -416,6 +423,10 @@ def execute(s: Setting, out_dir=None, *, data: Dataset | None = None, on_step=No
         "adj_residual_max": float(np.nanmax(arr["adj_residual"])) if n_rec else None,
         "fwd_rate_max": float(np.nanmax(arr["fwd_rate"])) if n_rec and np.any(np.isfinite(arr["fwd_rate"])) else None,
         "adj_rate_max": float(np.nanmax(arr["adj_rate"])) if n_rec and np.any(np.isfinite(arr["adj_rate"])) else None,
+        # mixed precision: the float32 iterations spent before the float64 solves (all records)
+        "precision": s.solve_precision(),
+        "fwd_iters_f32_total": int(np.maximum(arr["fwd_iters_f32"], 0).sum()) if n_rec else 0,
+        "adj_iters_f32_total": int(np.maximum(arr["adj_iters_f32"], 0).sum()) if n_rec else 0,
     }
     if len(arr["ntk_step"]):
         summary["ntk"] = {k: arr[k].tolist() for k in NTK_KEYS}

@@ -59,6 +59,10 @@ def check_memory(n: int, d: int, m: int, itemsize: int = 8) -> None:
                        f"is available; the largest width that fits is about {fit}", param="width")
 
 
+#: how the fixed-point solves run: see Setting.solve_precision
+PRECISIONS = ("auto", "float64", "mixed")
+
+
 @dataclass
 class Setting:
     dataset: str = "digits"
@@ -76,6 +80,7 @@ class Setting:
     labels: str | None = None     # None (y must be -1/+1), a mapping "0,1->-1,+1", or "as-is" (real targets)
     method: str = "gd"            # gd | gf
     solver: str = "picard"        # picard | anderson
+    precision: str = "auto"       # solves: auto (mixed on numpy, float64 otherwise) | float64 | mixed (engine.mixed)
     ntk_every: int = 10           # NTK of L3.1 every k records (0: never)
     device: str = "auto"          # torch: auto | cpu | cuda[:i]
     dtype: str = "float64"
@@ -110,6 +115,12 @@ class Setting:
             raise SettingError(f"method must be 'gd' or 'gf', got '{self.method}'", param="method")
         if self.solver not in ("picard", "anderson"):
             raise SettingError(f"solver must be 'picard' or 'anderson', got '{self.solver}'", param="solver")
+        if self.precision not in PRECISIONS:
+            raise SettingError(f"precision must be one of {', '.join(PRECISIONS)}, got '{self.precision}'",
+                               param="precision")
+        if self.precision == "mixed" and self.dtype != "float64":
+            raise SettingError("precision 'mixed' refines float32 iterations in float64: it needs dtype float64",
+                               param="precision")
         if not isinstance(self.ntk_every, int) or self.ntk_every < 0:
             raise SettingError(f"ntk_every must be an integer >= 0, got {self.ntk_every}", param="ntk_every")
         if not isinstance(self.checkpoint_every, int) or self.checkpoint_every < 0:
@@ -141,12 +152,21 @@ class Setting:
             hidden[name] = float(v)
         self.hidden = hidden   # one name per constant (aliases such as C_width_L3_3 resolved)
 
+    def solve_precision(self) -> str:
+        """"mixed" or "float64": auto means mixed on the numpy backend in float64, where it was measured
+        faster at equal accuracy (engine.mixed), and float64 elsewhere."""
+        if self.precision == "auto":
+            return "mixed" if self.backend == "numpy" and self.dtype == "float64" else "float64"
+        return self.precision
+
     def command(self) -> str:
         parts = ["verifier", "run", "--data", self.dataset, "--width", str(self.width), "--gamma", repr(self.gamma),
                  "--step-size", str(self.step_size), "--steps", str(self.steps), "--seed", str(self.seed),
                  "--backend", self.backend, "--delta", repr(self.delta), "--tol", repr(self.tol),
                  "--on-parallel", self.on_parallel, "--method", self.method, "--solver", self.solver,
                  "--ntk-every", str(self.ntk_every)]
+        if self.precision != "auto":
+            parts += ["--precision", self.precision]
         if self.constants != "default":
             parts += ["--constants", self.constants]
         if self.labels:

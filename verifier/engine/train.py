@@ -17,6 +17,7 @@ import numpy as np
 
 from .backend import get_backend
 from .gradients import PHI_KINK_ULPS, evaluate, preactivation_margins
+from .mixed import presolve32
 from .model import Params
 from .ntk import ntk_terms
 from .solvers import DEFAULT_MAX_ITER, DEFAULT_TOL, SolveError
@@ -45,6 +46,8 @@ TRAJECTORY_KEYS = {
     "adj_residual": "final relative residual of the adjoint solve",
     "fwd_rate": "observed contraction of the equilibrium solve (ratio of successive residuals)",
     "adj_rate": "observed contraction of the adjoint solve",
+    "fwd_iters_f32": "float32 iterations before the equilibrium solve (mixed precision; 0: none)",
+    "adj_iters_f32": "float32 iterations before the adjoint solve (mixed precision; 0: none)",
     "preact_min_abs_z": "min_{i,r} |(gt A z_i + phi_i)_r| on the solver's last pre-activation (D_i of L2.3 needs > 0)",
     "preact_near_zero_z": "#{(i,r): |(gt A z_i + phi_i)_r| <= tol ||Z||_F} (tol ||Z||_F: the solve's residual band)",
     "preact_min_abs_phi": "min_{i,r} |<w_r, x_i>| / sqrt(m), the features' pre-activation (E_i of L2.3 needs > 0)",
@@ -61,7 +64,8 @@ NTK_KEYS = {
     "ntk_lambda_min_W_term": "lambda_min(Q o XX^T)  (Jacobian block of W)",
     "ntk_lambda_min_uv_term": "lambda_min(ZZ^T + Phi Phi^T)  (Jacobian blocks of u and v)",
 }
-_INT_KEYS = ("step", "fwd_iters", "adj_iters", "ntk_step", "preact_near_zero_z", "preact_near_zero_phi")
+_INT_KEYS = ("step", "fwd_iters", "adj_iters", "ntk_step", "preact_near_zero_z", "preact_near_zero_phi", "fwd_iters_f32",
+             "adj_iters_f32")
 
 
 def op_norm(M, v0=None):
@@ -81,6 +85,7 @@ class TrainConfig:
     t_final: float | None = None     # GF: integrate to this time
     rtol: float = 1e-6               # GF: relative error per step
     checkpoint_every: int = 0        # 0: never (records between checkpoint callbacks)
+    precision: str = "float64"       # "mixed": float32 iterations before every float64 solve (engine.mixed)
 
 
 @dataclass
@@ -126,6 +131,7 @@ class _Recorder:
         self.norms = _NormCache(bk, norm_vecs)
         self.seconds0 = seconds0
         self.t0 = time.perf_counter()
+        self.iters32 = (0, 0)    # float32 iterations of the evaluation recorded next (mixed precision)
 
     def seconds(self):
         return self.seconds0 + time.perf_counter() - self.t0
@@ -149,6 +155,7 @@ class _Recorder:
             "adj_residual": ev.adjoint.residual if ev.adjoint else float("nan"),
             "fwd_rate": ev.forward.contraction_estimate,
             "adj_rate": ev.adjoint.contraction_estimate if ev.adjoint else float("nan"),
+            "fwd_iters_f32": self.iters32[0], "adj_iters_f32": self.iters32[1],
             **preactivation_margins(ev, self.X, p.W, self.tol, bk=bk),
         }
         for key, val in vals.items():
@@ -162,6 +169,17 @@ class _Recorder:
             for name in ("A_term", "W_term", "uv_term"):
                 rec[f"ntk_lambda_min_{name}"].append(float(bk.eigvalsh(T[name])[0]))
         rec["seconds"].append(self.seconds())
+
+
+def _evaluate(cfg, rec, p, Xb, yb, Z, B, bk, kw):
+    """evaluate at p from the warm starts Z, B; with cfg.precision == "mixed", from float32 pre-solves
+    (engine.mixed), whose iteration counts go to the next record."""
+    if cfg.precision == "mixed":
+        Z, B, it_f, it_a = presolve32(p, Xb, cfg.gamma, Z, B, bk=bk)
+        rec.iters32 = (it_f, it_a)
+    else:
+        rec.iters32 = (0, 0)
+    return evaluate(p, Xb, yb, cfg.gamma, Z0=Z, B0=B, bk=bk, **kw)
 
 
 def _finite_params(bk, p):
@@ -227,7 +245,7 @@ def train_gd(p0: Params, X, y, cfg: TrainConfig, *, bk=None, on_step=None, on_ch
                 if k == 0 and first is not None and resume is None:
                     ev = first
                 else:
-                    ev = evaluate(p, Xb, yb, cfg.gamma, Z0=Z, B0=B, bk=bk, **kw)
+                    ev = _evaluate(cfg, rec, p, Xb, yb, Z, B, bk, kw)
             except SolveError as exc:
                 traj.stopped_reason, traj.stopped_step = str(exc), k
                 break
@@ -320,7 +338,7 @@ def train_gf(p0: Params, X, y, cfg: TrainConfig, *, bk=None, on_step=None, on_ch
         if resume is not None and resume.get("grads") is not None:
             k1 = Params(*(bk.asarray(x) for x in resume["grads"]))  # -grad L at theta(k): FSAL stage
         else:
-            ev = first if first is not None and resume is None else evaluate(p, Xb, yb, cfg.gamma, Z0=Z, B0=B, bk=bk, **kw)
+            ev = first if first is not None and resume is None else _evaluate(cfg, rec, p, Xb, yb, Z, B, bk, kw)
             rec(0, 0.0, ev, p)
             if on_step is not None:
                 on_step(0, ev)
@@ -333,7 +351,7 @@ def train_gf(p0: Params, X, y, cfg: TrainConfig, *, bk=None, on_step=None, on_ch
                     q = _axpy(p, [h * c for c in _BS_A[s_]], ks)
                 if not _finite_params(bk, q):
                     break  # the stage left the finite domain: rejected below like a non-finite error estimate
-                stage = (q, evaluate(q, Xb, yb, cfg.gamma, Z0=Z, B0=B, bk=bk, **kw))
+                stage = (q, _evaluate(cfg, rec, q, Xb, yb, Z, B, bk, kw))
                 ks.append(neg(stage[1]))
             if len(ks) == 4:
                 p_new, ev_new = stage  # the 3rd-order solution is the last stage point (FSAL)
