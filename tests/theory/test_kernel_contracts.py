@@ -93,8 +93,12 @@ def test_lambda0_highprec_at_more_digits_than_float():
     assert res["dps"] == dps and 2 <= res["iterations"] < 10                  # converged before max_iter
     assert res["gap_float64"] == pytest.approx(float(ev[1] - ev[0]), rel=1e-10)
     assert res["is_smallest"] is True
-    # well separated: the Kato-Temple form res^2/(gap - res) is far below the plain residual
-    assert 0 <= res["residual_bound"] < 10.0 ** -(dps + 20)
+    # the bound contains the true error (here ~1e-76, against 80 more digits) and sits at the rounding floor of
+    # the dps + 15 digit residual: a Kato-Temple square below that floor (it gave 7.5e-152 here) is no bound
+    ref = _reference_eigenvalues(X, dps + 80)[0]
+    with mpmath.workdps(dps + 80):
+        err = abs(res["value"] - ref)
+    assert err <= res["residual_bound"] < 10.0 ** -(dps + 10)
 
 
 def test_lambda0_highprec_one_and_two_samples():

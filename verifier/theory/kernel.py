@@ -174,8 +174,10 @@ def lambda0_highprec(X: np.ndarray, dps: int = 40, max_iter: int = 10) -> dict:
 
     float64 eigh gives a start; Newton steps on (G - lam I) v = 0, v^T v = 1 use float64 solves with
     residuals computed at dps + 15 digits (iterative refinement), so each step gains ~15 digits.
-    Returns {value (mpf), value_str, float, residual_bound (|lam - some eigenvalue| <= bound),
-    gap_float64, is_smallest (the bound is below half the float64 gap), iterations}.
+    Returns {value (mpf), value_str, float, residual_bound (|lam - some eigenvalue of the dps-digit G| <= bound,
+    never below the rounding floor of the dps + 15 digit residual), gap_float64, is_smallest (the bound is below
+    half the float64 gap: the float64 gap itself is not certified), iterations}. An exactly multiple smallest
+    eigenvalue (singular Newton system) takes minimum-norm steps.
     """
     G = gram_inf_mp(X, dps=dps)
     n = G.rows
@@ -196,7 +198,11 @@ def lambda0_highprec(X: np.ndarray, dps: int = 40, max_iter: int = 10) -> dict:
             J[:n, n] = -vf
             J[n, :n] = vf
             rhs = -np.array([float(x) for x in r] + [float(c)])
-            step = np.linalg.solve(J, rhs)
+            try:
+                step = np.linalg.solve(J, rhs)
+            except np.linalg.LinAlgError:
+                # an exactly multiple smallest eigenvalue makes the system singular: the minimum-norm step
+                step = np.linalg.lstsq(J, rhs, rcond=None)[0]
             v = [v[i] + mpmath.mpf(step[i]) for i in range(n)]
             lam = lam + mpmath.mpf(step[n])
             if abs(step[n]) < 10.0 ** (-(dps + 5)) * max(1.0, abs(float(lam))) and it >= 2:
@@ -206,7 +212,12 @@ def lambda0_highprec(X: np.ndarray, dps: int = 40, max_iter: int = 10) -> dict:
         lam_rq = mpmath.fdot(v, Gv) / vv
         res = mpmath.sqrt(mpmath.fsum((Gv[i] - lam_rq * v[i]) ** 2 for i in range(n)) / vv)
         gap = float(w[1] - w[0]) if n > 1 else float("inf")
+        # the residual is computed at dps + 15 digits: below about n max|G| 10^-(dps+15) it is rounding, not
+        # evidence, so the bound never goes under that floor (a Kato-Temple square of it would be meaningless)
+        floor = 10 * n * max(abs(G[i, k]) for i in range(n) for k in range(n)) * mpmath.mpf(10) ** -(dps + 15)
+        res = max(res, floor)
         bound = res if gap <= 2 * float(res) else min(res, res**2 / (mpmath.mpf(gap) - res))
+        bound = max(bound, floor)
     return {"value": lam_rq, "value_str": mpmath.nstr(lam_rq, dps), "float": float(lam_rq),
             "residual_bound": float(bound), "gap_float64": gap, "is_smallest": bool(float(res) < gap / 2),
             "iterations": it, "dps": dps}
