@@ -238,7 +238,8 @@ def train_gd(p0: Params, X, y, cfg: TrainConfig, *, bk=None, on_step=None, on_ch
     kw = {"tol": cfg.tol, "max_iter": cfg.max_iter, "method": cfg.solver}
     a = cfg.step_size
     p_index = k0  # invariant: p = theta(p_index), Z/B = the warm starts for evaluating it
-    snapshot = dict(rec.norms.v)
+    # the norms' warm starts before recording theta(snap_k): a resume that re-records theta(p_index) needs them
+    snapshot, snap_k = dict(rec.norms.v), None
     try:
         for k in range(k0, cfg.steps + 1):
             try:
@@ -252,7 +253,7 @@ def train_gd(p0: Params, X, y, cfg: TrainConfig, *, bk=None, on_step=None, on_ch
             if not np.isfinite(ev.loss):
                 traj.stopped_reason, traj.stopped_step = f"loss became non-finite ({ev.loss}) at step {k}", k
                 break
-            snapshot = dict(rec.norms.v)
+            snapshot, snap_k = dict(rec.norms.v), k
             rec(k, k * a, ev, p)
             if on_step is not None:
                 on_step(k, ev)
@@ -269,14 +270,14 @@ def train_gd(p0: Params, X, y, cfg: TrainConfig, *, bk=None, on_step=None, on_ch
                 on_checkpoint(_state("gd", p_index, p_index * a, p, Z, B, rec), traj)
     except KeyboardInterrupt:
         traj.interrupted = True
-        if len(traj) > p_index:  # theta(p_index) was (partly) recorded: drop it, resume recomputes it
+        if snap_k == p_index:  # recording theta(p_index) had begun (norms may have moved): resume redoes it
             rec.norms.v = snapshot
         _truncate(traj, p_index)
         traj.stopped_reason, traj.stopped_step = f"interrupted by the user at step {p_index}", p_index
     traj.final = p.numpy(bk)
     if on_checkpoint is not None:
         # the state is always theta(p_index) with its warm starts; a resume re-records theta(p_index)
-        vecs = snapshot if len(traj) > p_index else dict(rec.norms.v)
+        vecs = snapshot if snap_k == p_index else dict(rec.norms.v)
         on_checkpoint(_state("gd", p_index, p_index * a, p, Z, B, rec, {"norm_vecs": vecs}), traj)
     return traj
 
