@@ -8,15 +8,16 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import proofs_checks.constants as C
-from verifier.engine.threads import SINGLE_THREAD_BELOW, blas_limits, blas_threads
+from verifier.engine.threads import blas_limits, blas_threads
 
 
 def test_blas_threads_policy_and_override(monkeypatch):
+    import verifier.engine.threads as T
+
     monkeypatch.delenv("VERIFIER_BLAS_THREADS", raising=False)
-    m = 512
-    n_small = int(SINGLE_THREAD_BELOW // (m * m)) - 1
-    assert blas_threads(n_small, m) == 1
-    assert blas_threads(n_small + 2, m) is None
+    assert blas_threads(360, 512) is None and blas_threads(2, 2) is None     # the measured policy: default
+    monkeypatch.setattr(T, "SINGLE_THREAD_BELOW", 1e6)
+    assert blas_threads(3, 512) == 1 and blas_threads(4, 512) is None     # 3 * 512^2 < 1e6 < 4 * 512^2
     monkeypatch.setenv("VERIFIER_BLAS_THREADS", "3")
     assert blas_threads(10, 10) == 3
     monkeypatch.setenv("VERIFIER_BLAS_THREADS", "0")
@@ -28,10 +29,11 @@ def test_blas_threads_policy_and_override(monkeypatch):
 
 
 def test_blas_limits_really_limits(monkeypatch):
-    monkeypatch.delenv("VERIFIER_BLAS_THREADS", raising=False)
+    monkeypatch.setenv("VERIFIER_BLAS_THREADS", "1")
     with blas_limits(10, 10) as k:
         assert k == 1
         assert all(i["num_threads"] == 1 for i in threadpool_info() if i["user_api"] == "blas")
+    monkeypatch.delenv("VERIFIER_BLAS_THREADS")
     with blas_limits(10**4, 10**4) as k:
         assert k is None
 
@@ -40,9 +42,11 @@ def test_a_run_records_its_blas_threads(monkeypatch):
     from verifier.pipeline import execute
     from verifier.setting import Setting
 
-    monkeypatch.delenv("VERIFIER_BLAS_THREADS", raising=False)
-    out = execute(Setting(dataset="synthetic:n=10,d=4,seed=1", width=16, steps=2, certify=False, audit=False))
-    assert out.summary["run"]["blas_threads"] == 1
+    s = Setting(dataset="synthetic:n=10,d=4,seed=1", width=16, steps=2, certify=False, audit=False)
+    monkeypatch.setenv("VERIFIER_BLAS_THREADS", "1")
+    assert execute(s).summary["run"]["blas_threads"] == 1
+    monkeypatch.delenv("VERIFIER_BLAS_THREADS")
+    assert execute(s).summary["run"]["blas_threads"] is None
 
 
 VALUES = [(360, 1.3477e-4, 1.97665, 5.123, 31.4, 0.1, 512), (7, 0.2, 2.0, 2.0, 3.0, 0.05, 100),

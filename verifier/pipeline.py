@@ -176,8 +176,8 @@ def _audit_setting(pr: Prepared) -> dict:
 class _AuditJob:
     """The proof audit of a run's setting, computed in a second process while the run trains.
 
-    The audit is symbolic (sympy, one core) and the training of a default-size run uses one BLAS thread
-    (engine.threads), so on two cores the audit costs no wall time. The second process is a plain
+    The audit is symbolic (pure Python, one core) and runs once per setting (then it is cached), so beside
+    the training it costs little wall time. The second process is a plain
     `python -m proofs_checks._audit_worker` that fills the on-disk cache (nothing of the caller's program
     runs in it); the result is read from the cache after training. A cached audit is read at once; no cache,
     a process that cannot start or that fails means computing the audit here."""

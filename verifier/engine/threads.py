@@ -1,9 +1,10 @@
-"""How many BLAS threads the engine's matrix products get, chosen by problem size (threadpoolctl).
+"""How many BLAS threads the engine's matrix products get (threadpoolctl).
 
-Each solve iteration is one (n, m, m) product followed by O(n m) elementwise work. Below a size, a second
-BLAS thread costs more in start-up and synchronisation than it saves (measured by
-benchmarks/bench_threads.py; README "Measured performance"), so a run of that size limits BLAS to one
-thread; larger runs keep the libraries' default. VERIFIER_BLAS_THREADS=k fixes k threads (0: the default).
+Measured with benchmarks/bench_threads.py on the idle 2-core machine: the libraries' default (2 threads)
+was as fast or faster than one thread at every size from n m^2 = 8e4 to 1.4e9 (1.0-1.8x), so runs keep the
+default (SINGLE_THREAD_BELOW = 0). On a machine busy with other work the opposite holds (one thread was
+2-7x faster there: two BLAS threads stall on each other), which is why sweep workers use one thread each;
+VERIFIER_BLAS_THREADS=k fixes k threads for a run (0: the default).
 """
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import os
 
 __all__ = ["SINGLE_THREAD_BELOW", "blas_threads", "blas_limits"]
 
-#: n m^2 (one solve iteration's multiply-adds) below which one BLAS thread is faster than the default
-SINGLE_THREAD_BELOW = 2.0e8
+#: n m^2 (one solve iteration's multiply-adds) below which a run uses one BLAS thread; 0: never (measured)
+SINGLE_THREAD_BELOW = 0.0
 
 
 def blas_threads(n: int, m: int) -> int | None:
