@@ -1,4 +1,4 @@
-"""Speed of the certified numbers (issue 5), against a baseline measured in the same run.
+"""Speed of the certified numbers, against a baseline measured in the same run.
 
     python benchmarks/bench_certify.py [--quick] [--no-verify] [--contraction]
 

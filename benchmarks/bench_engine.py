@@ -1,4 +1,4 @@
-"""Engine benchmark (issue 4, item 7): one GD step of the IFT engine against baselines measured in the same run.
+"""Engine benchmark: one GD step of the IFT engine against baselines measured in the same run.
 
 Run on demand from the repository root::
 
@@ -70,7 +70,7 @@ memory (torch.cuda.max_memory_allocated); [mp] mixed precision: a float32 Picard
 adjoint) to relative residual 1e-6 (--mp-tol32), then the engine's float64 solves to 1e-13 warm-started
 from it, against the float64-only Picard engine on numpy and torch (n=200, d=64, m=1000 on the CPU; with
 --paper also n=1000, d=784, m=4000): time ratio mixed/float64, iterations of each phase, loss and gradient
-differences at one theta and the final residuals (see MixedRunner). Targets from the issue (CPU, n=200,
+differences at one theta and the final residuals (see MixedRunner). Targets (CPU, n=200,
 d=64, m=1000: engine >= 4x naive and >= 5x torchdeq, all losses equal) are checked and printed at the end.
 
 Timing: time.perf_counter around each step, after a device synchronize (torch.cuda.synchronize on CUDA);
@@ -1029,7 +1029,7 @@ def main(argv=None):
 
     if verdicts:
         out()
-        out("Targets (issue 4):")
+        out("Targets:")
         for v in verdicts:
             out("  " + v)
     if mp_summary:

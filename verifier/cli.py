@@ -108,8 +108,8 @@ def _setting_options(f):
         click.option("--method", type=str, default=None, help="gd (gradient descent, default) or gf (gradient flow)."),
         click.option("--solver", type=str, default=None, help="Fixed-point solver: picard (default) or anderson."),
         click.option("--precision", type=str, default=None,
-                     help="Solves: auto (default: mixed on numpy), float64, or mixed (float32 iterations, then float64 "
-                          "to the full tolerance)."),
+                     help="Solves: auto (default, = float64), float64, or mixed (float32 iterations, then float64 "
+                          "to the full tolerance: faster, equal to ~1e-15 but not bit for bit across thread counts)."),
         click.option("--ntk-every", "ntk_every", type=int, default=None,
                      help="Record the NTK of L3.1 (H and its three terms) every k records; 0 = never (default 10)."),
         click.option("--device", type=str, default=None, help="torch backend: auto (GPU when present, default), cpu, cuda."),

@@ -10,7 +10,9 @@ of about 11 from the previous step's solution.
 
 Measured (benchmarks/bench_engine.py, section [mp]): 0.82-0.89x the time of a float64-only GD step with
 numpy at n = 100-200, m = 400-1000 and 0.91x at n = 1000, d = 784, m = 4000, with losses equal to 1e-15;
-with torch on the CPU 1.06-1.07x (slower), so the pipeline uses it for the numpy backend only.
+on the idle machine 0.84x with numpy and with torch (an earlier loaded run saw torch 1.06-1.07x). The float32
+phase's rounding depends on the BLAS thread count, so results agree across thread counts to ~1e-15 but not bit
+for bit; runs use it only when asked (`--precision mixed`).
 """
 from __future__ import annotations
 
