@@ -91,3 +91,18 @@ def test_cli_refuses_a_bad_precision_with_one_line():
 
     res = CliRunner().invoke(main, ["check", "--precision", "half"])
     assert res.exit_code == 2 and "precision must be one of auto, float64, mixed" in res.output
+
+
+def test_the_float32_phase_starts_from_the_given_warm_starts():
+    """Started at the solution, each float32 solve meets 1e-6 at once; from zero it needs several iterations.
+    With the forward warm start exact and max_iter32 = 3, the forward meets tol32 and the cold adjoint does not:
+    the adjoint's given warm start (None) is handed on, the forward's float32 solution is used."""
+    X, y, p = _problem(seed=9)
+    ev = evaluate(p, X, y, 0.3)
+    _, _, cold_f, cold_a = presolve32(p, X, 0.3)
+    Zw, Bw, warm_f, warm_a = presolve32(p, X, 0.3, ev.Z, ev.B)
+    assert warm_f <= 2 and warm_a <= 2 and cold_f >= 4 and cold_a >= 4
+    assert Bw is not ev.B and np.linalg.norm(Bw - ev.B) <= 1e-6 * np.linalg.norm(ev.B)   # the float32 solution
+    Z0, B0, it_f, it_a = presolve32(p, X, 0.3, ev.Z, None, max_iter32=3)
+    assert it_f <= 2 and it_a == 3 and B0 is None
+    assert Z0 is not ev.Z and np.linalg.norm(Z0 - ev.Z) <= 1e-6 * np.linalg.norm(ev.Z)
