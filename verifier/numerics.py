@@ -1,4 +1,4 @@
-"""Numerical hazards, each handled in one documented place (STYLE.md #2)."""
+"""Numerical hazards, each handled in one documented place."""
 from __future__ import annotations
 
 import numpy as np

@@ -86,7 +86,7 @@ positive = st.floats(min_value=1e-2, max_value=1e2)
 def test_derived_constants_satisfy_their_inequalities(n, lam0, c, nX, r0, delta):
     nX = min(nX, math.sqrt(n))                  # ||X||^2 <= ||X||_F^2 = n for unit rows
     rows = {r["name"]: r["value"] for r in pc.explicit_constants(n, lam0, c, nX, r0, delta)}
-    # A.7 (paper's printed chain, from SPEC): W drift <= R and A drift <= c sqrt(m) at the width
+    # A.7 (the paper's printed chain): W drift <= R and A drift <= c sqrt(m) at the width
     m = rows["width_L3.5"] * (1 + 1e-12)
     R = math.sqrt(m) * lam0 / (16 * c * nX**2)
     assert 128 * c * n * r0**2 / (lam0**2 * math.sqrt(m)) <= R * (1 + 1e-9)

@@ -1,6 +1,6 @@
 """TheoryNumbers and the envelopes the figures draw, field by field (written against mutation testing).
 
-Expected values are the paper's printed formulas (shared/paper/SPEC.md; the statements' docstrings), written
+Expected values are the paper's printed formulas (the statements' docstrings and the paper), written
 out here by hand with `math`, at the hidden constants the registry lists (a constant is an input, not a
 result). Nothing is read back from the code under test except the object being checked.
 """

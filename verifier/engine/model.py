@@ -1,4 +1,4 @@
-"""Parameters of the implicit network (SPEC §1) and the A1 initialization."""
+"""Parameters of the implicit network (the paper's eqs. 1-4) and the A1 initialization."""
 from __future__ import annotations
 
 from dataclasses import dataclass
