@@ -226,3 +226,15 @@ def test_the_audit_computed_beside_training_is_the_audit(tmp_path, monkeypatch):
         assert [s["status"] for s in a["steps"]] == [s["status"] for s in b["steps"]], a["id"]
     again = _AuditJob(pr)                    # warm cache: no process
     assert again.proc is None and again.result() == got
+
+
+def test_a_bad_blas_threads_variable_is_one_line_and_exit_2(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from verifier.cli import main
+
+    monkeypatch.setenv("VERIFIER_BLAS_THREADS", "two")
+    res = CliRunner().invoke(main, ["run", "--data", "synthetic:n=6,d=3", "--width", "8", "--steps", "1", "--no-audit",
+                                    "--no-certify", "--out", str(tmp_path / "r"), "--quiet"])
+    assert res.exit_code == 2 and "VERIFIER_BLAS_THREADS must be an integer >= 0" in res.output
+    assert "Traceback" not in res.output

@@ -17,7 +17,7 @@ from .engine.backend import BackendError, get_backend
 from .engine.model import Params
 from .engine.ntk import ntk_terms
 from .engine.probes import l22_probe
-from .engine.threads import blas_limits
+from .engine.threads import blas_limits, blas_threads
 from .engine.train import NTK_KEYS
 from .rundir import atomic_savez, atomic_write, load_checkpoint, save_checkpoint
 from .setting import (
@@ -378,11 +378,15 @@ def execute(s: Setting, out_dir=None, *, data: Dataset | None = None, on_step=No
                       precision=s.solve_precision())
     trainer = train_gf if s.method == "gf" else train_gd
     # numpy: BLAS threads by problem size (engine.threads); torch manages its own threads and devices
+    try:
+        blas_threads(pr.data.n, s.width)          # a bad VERIFIER_BLAS_THREADS is a user error: one line, exit 2
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
     limits = blas_limits(pr.data.n, s.width) if s.backend == "numpy" else contextlib.nullcontext()
     audit_job = _AuditJob(pr) if s.audit else None
     t0 = time.perf_counter()
     try:
-        with limits as blas_threads:
+        with limits as n_threads:
             traj = trainer(pr.params, pr.data.X, pr.data.y, cfg, bk=pr.backend, on_step=on_step,
                            on_checkpoint=None if out is None else (lambda st, tr: save_checkpoint(out, st, tr)),
                            resume=resume_state, **({} if resume_state is not None else _start_kw(pr)))
@@ -412,7 +416,7 @@ def execute(s: Setting, out_dir=None, *, data: Dataset | None = None, on_step=No
                       "final_time": float(arr["time"][-1]) if n_rec else None,
                       "G0_minus_Ginf_norm": g0_dev, "l22_probe": probe,
                       # BLAS threads during training (engine.threads); None: the libraries' default
-                      "blas_threads": blas_threads}
+                      "blas_threads": n_threads}
     summary["solver"] = {
         "method": s.solver, "tol": s.tol,
         "fwd_iters_min": int(arr["fwd_iters"].min()) if n_rec else 0,
