@@ -106,3 +106,25 @@ def test_the_float32_phase_starts_from_the_given_warm_starts():
     Z0, B0, it_f, it_a = presolve32(p, X, 0.3, ev.Z, None, max_iter32=3)
     assert it_f <= 2 and it_a == 3 and B0 is None
     assert Z0 is not ev.Z and np.linalg.norm(Z0 - ev.Z) <= 1e-6 * np.linalg.norm(ev.Z)
+
+
+@pytest.mark.parametrize("name", ["numpy", "torch"])
+def test_the_float32_phase_runs_on_the_float64_backend_and_device(name, monkeypatch):
+    """The float32 backend is the caller's backend on the caller's device (a GPU run's pre-solve stays on the
+    GPU; numpy takes no device), in float32."""
+    if name == "torch":
+        pytest.importorskip("torch")
+    import verifier.engine.mixed as mixed
+
+    calls = []
+    real = mixed.get_backend
+
+    def spy(backend_name, **kw):
+        calls.append((backend_name, kw))
+        return real(backend_name, **kw)
+
+    monkeypatch.setattr(mixed, "get_backend", spy)
+    bk = get_backend(name, device="cpu" if name == "torch" else None)
+    X, y, p = _problem(n=6, m=32)
+    mixed.presolve32(p.to(bk), bk.asarray(X), 0.3, bk=bk)
+    assert calls == [(name, {"device": "cpu" if name == "torch" else None, "dtype": "float32"})]

@@ -364,7 +364,7 @@ def certify_pd(M_mid, M_rad, t: float, *, method: str = "auto") -> str:
     except ValueError:
         raise CertifyInputError(f"M_rad of shape {R.shape} does not broadcast to M_mid's {M.shape}") from None
     t = exact_float64(t, "t", finite=False)
-    if not np.array_equal(M, M.T):
+    if not np.array_equal(M, M.T, equal_nan=True):  # NaN gives "undecided" below, not an error
         raise CertifyInputError("M_mid must be exactly symmetric")
     if np.any(R < 0):
         raise CertifyInputError("M_rad must be nonnegative")
