@@ -17,7 +17,6 @@ F = Fraction
 
 def _find_gamma(A, which, target=1.0, tries=400):
     """A float gamma for which the certificate's `which` bound is exactly `target` (or None)."""
-    m = A.shape[0]
     base = getattr(certify_contraction(A, 1.0, recheck=False), which)
     g = target / base
     for k in range(tries):

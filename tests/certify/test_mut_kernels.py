@@ -3,7 +3,6 @@ rationals (Fractions, whose float() is correctly rounded to nearest), mpmath at 
 for the environment check, the result each IEEE rounding direction or flush mode must give,
 predicted here in exact arithmetic and compared with what the switched environment produced."""
 import math
-import sys
 from fractions import Fraction
 
 import mpmath
@@ -162,7 +161,8 @@ def test_sqrt_up_and_down_bracket_the_root_tightly():
         assert up in (down, nxt(down)), q  # adjacent floats (tight also in the subnormal range)
         if F(up) ** 2 == q:
             assert up == down
-    for q, root in ((F(4), 2.0), (F(9, 16), 0.75), (F(1), 1.0), (F(1, 4**600), 2.0**-600), (F(2) ** -1074 * 4**10, 2.0**-527 * 2**-10 * 2**10),
+    for q, root in ((F(4), 2.0), (F(9, 16), 0.75), (F(1), 1.0), (F(1, 4**600), 2.0**-600),
+                    (F(2) ** -1074 * 4**10, 2.0**-527 * 2**-10 * 2**10),
                     (F(3**2, 4**500), 3 * 2.0**-500), (F(81, 2**1074 * 2), None)):
         if root is not None:  # exact squares: both bounds are the root itself
             assert rd.sqrt_up(q) == rd.sqrt_down(q) == root and F(root) ** 2 == q, q

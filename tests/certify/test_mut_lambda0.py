@@ -23,7 +23,7 @@ def _data(seed, n, d=3):
     return np.random.default_rng(seed).standard_normal((n, d))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _ref(seed, n, d=3):
     X = _data(seed, n, d)
     G = gram_inf_mp(X)

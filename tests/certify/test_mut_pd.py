@@ -269,7 +269,6 @@ def _gershgorin(Z, rows):
 @pytest.fixture(scope="module")
 def eig_case():
     rng = np.random.default_rng(7)
-    n = 7
     M = spd(rng, [1e-4, 1.3e-4, 0.2, 0.4, 0.6, 0.8, 1.0])
     pre = EigPrecond(M)
     return M, pre
