@@ -33,7 +33,7 @@ nA0, nW0, nA, nW, nu0, nv0, nu, nv, dW, dA, dG, lmin_G0, lmin_G, loss_t, loss_k,
 SYMBOLS = {"n": n, "m": m, "d": d, "gamma": gamma, "gamma0": gamma0, "c": c, "delta": delta, "lambda0": lambda0,
            "alpha": alpha, "norm_X": norm_X, "r0_norm": r0, "k": k, "t": t}
 sqm = sp.sqrt(m)
-gamma_max = sp.Min(sp.Rational(1, 2), 1 / (4 * c))
+gamma_max = sp.Min(sp.Rational(1, 2), 1 / (4 * c), evaluate=False)  # nothing to simplify; evaluating costs 0.1 s
 
 
 @dataclass(frozen=True)

@@ -238,3 +238,28 @@ def test_a_bad_blas_threads_variable_is_one_line_and_exit_2(tmp_path, monkeypatc
                                     "--no-certify", "--out", str(tmp_path / "r"), "--quiet"])
     assert res.exit_code == 2 and "VERIFIER_BLAS_THREADS must be an integer >= 0" in res.output
     assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("shape", [(300, 200), (200, 300), (256, 256)])
+def test_a_cold_spectral_norm_is_lapacks_and_its_start_vector_serves_the_next_solve(shape, monkeypatch):
+    """Without a warm start the numpy backend returns LAPACK's largest singular value itself (no scipy
+    import, which `verifier check` would pay for) and a start vector of the length svds expects; the warm
+    solve from it agrees with the cold value to a few ulps, and nothing imports scipy's sparse module."""
+    import subprocess
+    import sys
+
+    from verifier.engine.backend import get_backend
+
+    rng = np.random.default_rng(sum(shape))
+    M = rng.standard_normal(shape)
+    bk = get_backend("numpy")
+    s, v = bk.spectral_norm(M)
+    ref = np.linalg.svd(M, compute_uv=False)[0]
+    assert s == float(np.linalg.norm(M, 2)) and abs(s - ref) <= 4e-16 * ref
+    assert v.shape == (min(shape),) and abs(np.linalg.norm(v) - 1) < 1e-12
+    s2, v2 = bk.spectral_norm(M, v)
+    assert abs(s2 - ref) <= 8 * np.finfo(float).eps * ref and v2.shape == (min(shape),)
+    code = ("import sys, numpy as np; from verifier.engine.backend import get_backend; "
+            "get_backend('numpy').spectral_norm(np.ones((200, 150))); print('scipy.sparse.linalg' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

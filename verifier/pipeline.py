@@ -52,10 +52,8 @@ class Prepared:
     lambda_max_H0: float
     backend: object
     warnings: list = field(default_factory=list)
-    #: theta(0)'s evaluation (numpy, float64) and the spectral norms' singular vectors at theta(0): the
-    #: trainer's first record reuses them instead of solving and factorizing again
+    #: theta(0)'s evaluation (numpy, float64): the trainer's first record reuses it instead of solving again
     first: object = None
-    norm_vecs: dict = field(default_factory=dict)
 
 
 def prepare(s: Setting, data: Dataset | None = None) -> Prepared:
@@ -68,8 +66,8 @@ def prepare(s: Setting, data: Dataset | None = None) -> Prepared:
     ds = data if data is not None else load_dataset(s.dataset, on_parallel=s.on_parallel, seed=s.seed, labels=s.labels)
     check_memory(ds.n, ds.d, s.width, 4 if s.dtype == "float32" else 8)
     p0 = init_params(s.width, ds.d, s.seed)
-    nb = get_backend("numpy")
-    (norm_A0, vec_A), (norm_W0, vec_W) = nb.spectral_norm(p0.A), nb.spectral_norm(p0.W)  # Lanczos, machine precision
+    # LAPACK singular values (backward stable, machine precision): no scipy import and no Lanczos for `check`
+    norm_A0, norm_W0 = float(np.linalg.norm(p0.A, 2)), float(np.linalg.norm(p0.W, 2))
     q0 = s.gamma * norm_A0 / math.sqrt(s.width)
     c0 = c_empirical(norm_A0, norm_W0, s.width)
     if q0 >= 1.0:
@@ -86,16 +84,15 @@ def prepare(s: Setting, data: Dataset | None = None) -> Prepared:
     G = gram_inf(ds.X)
     th = _theory(s, ds, G, norm_A0=norm_A0, norm_W0=norm_W0, alpha=alpha, r0_norm=float(np.linalg.norm(ev0.r)),
                  contraction_0=q0)
-    vecs = {k: v for k, v in (("A", vec_A), ("W", vec_W)) if v is not None}
-    return Prepared(s, ds, p0, th, G, alpha, rule, lam_max_H0, bk, _warnings(ds, th), first=ev0, norm_vecs=vecs)
+    return Prepared(s, ds, p0, th, G, alpha, rule, lam_max_H0, bk, _warnings(ds, th), first=ev0)
 
 
 def _start_kw(pr: Prepared) -> dict:
-    """The trainer's head start from prepare (theta(0)'s evaluation, the norms' vectors): numpy float64 only,
-    where it is the same computation the trainer would do."""
+    """The trainer's head start from prepare (theta(0)'s evaluation): numpy float64 only, where it is the
+    same computation the trainer would do."""
     if pr.backend.name != "numpy" or pr.setting.dtype != "float64":
         return {}
-    return {"first": pr.first, "norm_vecs": pr.norm_vecs}
+    return {"first": pr.first}
 
 
 #: lambda0 below this, with a small smallest angle, usually means unscaled or nearly collinear features
