@@ -107,3 +107,22 @@ def test_a_resumed_gradient_flow_solves_from_the_checkpoints_warm_starts():
     j = int(st["k"])                    # the record the resume computes first
     assert resumed["fwd_iters"][j] <= cold["fwd_iters"][0] - 4, (resumed["fwd_iters"], cold["fwd_iters"])
     assert resumed["adj_iters"][j] <= cold["adj_iters"][0] - 3, (resumed["adj_iters"], cold["adj_iters"])
+
+
+def test_the_float32_iterations_recorded_are_the_presolves_own(monkeypatch):
+    """fwd_iters_f32 / adj_iters_f32 of record k are the forward / adjoint counts presolve32 returned there."""
+    import verifier.engine.train as T
+
+    seen = []
+    real = T.presolve32
+
+    def spy(*args, **kw):
+        out = real(*args, **kw)
+        seen.append(out[2:])
+        return out
+
+    monkeypatch.setattr(T, "presolve32", spy)
+    X, y, p0 = _problem(n=10, m=64)
+    tr = train_gd(p0, X, y, TrainConfig(GAMMA, 0.02, 3, precision="mixed")).arrays()
+    assert [tuple(x) for x in zip(tr["fwd_iters_f32"], tr["adj_iters_f32"])] == seen
+    assert any(f != a for f, a in seen)          # the two counts differ somewhere, so a swap would show
