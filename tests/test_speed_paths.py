@@ -263,3 +263,19 @@ def test_a_cold_spectral_norm_is_lapacks_and_its_start_vector_serves_the_next_so
             "get_backend('numpy').spectral_norm(np.ones((200, 150))); print('scipy.sparse.linalg' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_cold_spectral_norm_above_the_lapack_limit_is_lanczos(monkeypatch):
+    """Above COLD_LAPACK_MAX a cold norm is ARPACK's (a full SVD would cost seconds at paper scale); the value
+    agrees with LAPACK's to a few ulps and comes with its singular vector."""
+    import verifier.engine.backend as B
+
+    monkeypatch.setattr(B, "COLD_LAPACK_MAX", 100)
+    M = np.random.default_rng(1).standard_normal((160, 140))
+    calls = []
+    real = np.linalg.norm
+    monkeypatch.setattr(np.linalg, "norm", lambda *a, **k: calls.append(a[1:] or k) or real(*a, **k))
+    s, v = B.get_backend("numpy").spectral_norm(M)
+    assert not any(c and (c[0] == 2 if isinstance(c, tuple) else c.get("ord") == 2) for c in calls)
+    ref = np.linalg.svd(M, compute_uv=False)[0]
+    assert abs(s - ref) <= 8 * np.finfo(float).eps * ref and v.shape == (140,)

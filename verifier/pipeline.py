@@ -66,8 +66,8 @@ def prepare(s: Setting, data: Dataset | None = None) -> Prepared:
     ds = data if data is not None else load_dataset(s.dataset, on_parallel=s.on_parallel, seed=s.seed, labels=s.labels)
     check_memory(ds.n, ds.d, s.width, 4 if s.dtype == "float32" else 8)
     p0 = init_params(s.width, ds.d, s.seed)
-    # LAPACK singular values (backward stable, machine precision): no scipy import and no Lanczos for `check`
-    norm_A0, norm_W0 = float(np.linalg.norm(p0.A, 2)), float(np.linalg.norm(p0.W, 2))
+    nb = get_backend("numpy")   # no warm start: LAPACK up to COLD_LAPACK_MAX (no scipy import for `check`)
+    norm_A0, norm_W0 = nb.spectral_norm(p0.A)[0], nb.spectral_norm(p0.W)[0]
     q0 = s.gamma * norm_A0 / math.sqrt(s.width)
     c0 = c_empirical(norm_A0, norm_W0, s.width)
     if q0 >= 1.0:

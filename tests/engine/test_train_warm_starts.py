@@ -6,6 +6,7 @@ iteration counts."""
 import numpy as np
 import pytest
 
+from tests.helpers import unit_rows
 from verifier.engine import TrainConfig, get_backend, init_params, train_gd, train_gf
 from verifier.engine.backend import NumpyBackend
 
@@ -14,8 +15,7 @@ GAMMA = 0.25
 
 def _problem(seed=3, n=6, d=4, m=128):
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d))
-    X /= np.linalg.norm(X, axis=1)[:, None]
+    X = unit_rows(rng, n, d)
     return X, np.sign(rng.standard_normal(n)), init_params(m, d, seed)
 
 

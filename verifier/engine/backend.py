@@ -66,20 +66,21 @@ class NumpyBackend:
         return np.errstate(over="ignore", invalid="ignore")
 
     def spectral_norm(self, M, v0=None):
-        """(||M||_2, warm-start vector): LAPACK singular values for small/thin matrices and whenever there is
-        no warm start (with three power steps from the all-ones vector as the next call's start), ARPACK
-        Lanczos (tol=0) from the warm start otherwise. Both are accurate to a few ulps."""
+        """(||M||_2, warm-start vector): LAPACK singular values for small/thin matrices, and without a warm start
+        up to min(shape) = COLD_LAPACK_MAX (with three power steps from the all-ones vector as the next call's
+        start; no scipy import, which `verifier check` would pay for); ARPACK Lanczos (tol=0) otherwise
+        (measured cold at 2000 x 2000: LAPACK 0.66 s, ARPACK 0.12 s). Both are accurate to a few ulps."""
         if not self.all_finite(M):
             return float("inf"), None
         if min(M.shape) < 128:
             return float(np.linalg.norm(M, 2)), None
-        if v0 is None:
+        if v0 is None and min(M.shape) <= COLD_LAPACK_MAX:
             return float(np.linalg.norm(M, 2)), _power_start(np.asarray(M, dtype=np.float64))
         from scipy.sparse.linalg import svds
 
         r, c = M.shape
         k = min(r, c)  # svds wants a start of length min(shape): a right vector if r >= c, else a left one
-        start = np.ones(k) / np.sqrt(k) if v0.shape[0] != k else v0
+        start = np.ones(k) / np.sqrt(k) if v0 is None or v0.shape[0] != k else v0
         u, s, vt = svds(np.asarray(M, dtype=np.float64), k=1, tol=0, v0=start)
         return float(s[0]), (vt[0] if r >= c else u[:, 0])
 
@@ -91,6 +92,10 @@ class NumpyBackend:
 
     def synchronize(self):
         pass
+
+
+#: largest min(shape) for which a spectral norm without a warm start is LAPACK's (0.2 s at 1024 x 1024 here)
+COLD_LAPACK_MAX = 1024
 
 
 def _power_start(M, steps: int = 3):
